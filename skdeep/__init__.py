@@ -1,0 +1,19 @@
+"""skdeep: Keras deep networks as first-class scikit-learn estimators.
+
+Importing skdeep does not import TensorFlow; it starts when a network is first
+built or loaded.
+"""
+
+from ._threads import set_threads
+from ._version import __version__
+from .dense import DenseClassifier, DenseRegressor
+from .persistence import load, save
+
+__all__ = [
+    "DenseClassifier",
+    "DenseRegressor",
+    "__version__",
+    "load",
+    "save",
+    "set_threads",
+]

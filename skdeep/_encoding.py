@@ -1,0 +1,220 @@
+"""Target encoders: the single source of ``classes_``, output size and activation,
+and the default loss.
+
+An encoder is fitted once per model (in ``fit``, or the first ``partial_fit``),
+turns targets into what the network trains on, and turns network outputs back
+into probabilities, labels or values in the user's units.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils.multiclass import type_of_target
+
+from ._keras import get_keras
+
+_LOSS_FOR_OUTPUT = {
+    "binary": "binary_crossentropy",
+    "multiclass": "sparse_categorical_crossentropy",
+    "multilabel": "binary_crossentropy",
+    "continuous": "mean_squared_error",
+}
+
+
+def _column_to_1d(y):
+    if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected. Please "
+            "change the shape of y to (n_samples,), for example using ravel().",
+            DataConversionWarning,
+            stacklevel=4,
+        )
+        return y.ravel()
+    return y
+
+
+def make_loss(loss, kind, from_logits, dtype):
+    """Return a Keras loss whose sample weights mean repeated rows.
+
+    ``"auto"`` picks the loss from the target kind. A loss name or function is
+    wrapped so that the batch loss is ``sum(w * loss) / sum(w)``: a weight of 2
+    means exactly "this row twice". A ``keras.losses.Loss`` instance is used as
+    given.
+    """
+    keras = get_keras()
+    if isinstance(loss, keras.losses.Loss):
+        return loss
+    reduction = "mean_with_sample_weight"
+    if loss == "auto":
+        name = _LOSS_FOR_OUTPUT[kind]
+        cls = {
+            "binary_crossentropy": keras.losses.BinaryCrossentropy,
+            "sparse_categorical_crossentropy": (
+                keras.losses.SparseCategoricalCrossentropy
+            ),
+        }.get(name)
+        if cls is not None:
+            return cls(from_logits=from_logits, reduction=reduction, dtype=dtype)
+        return keras.losses.MeanSquaredError(reduction=reduction, dtype=dtype)
+    fn = keras.losses.get(loss) if isinstance(loss, str) else loss
+    if fn is None:
+        raise ValueError(f"Unknown Keras loss {loss!r}; see keras.losses for names.")
+    return keras.losses.LossFunctionWrapper(
+        fn, reduction=reduction, dtype=dtype, name=getattr(fn, "__name__", None)
+    )
+
+
+def _wants_one_hot(loss):
+    """A non-default multiclass loss takes one-hot targets unless it is 'sparse'."""
+    if loss == "auto":
+        return False
+    name = loss if isinstance(loss, str) else type(loss).__name__
+    name = getattr(loss, "__name__", name)
+    return "sparse" not in name.lower()
+
+
+class ClassifierTargetEncoder:
+    """Labels of any type to network targets and back.
+
+    Binary targets train one sigmoid unit, multiclass targets a softmax over the
+    classes, multilabel indicator matrices one sigmoid unit per label.
+
+    Parameters
+    ----------
+    loss : str, callable or keras.losses.Loss, default="auto"
+        The estimator's ``loss`` parameter; only its target format matters here.
+    """
+
+    def __init__(self, loss="auto"):
+        self.loss = loss
+
+    def fit(self, y, classes=None):
+        y = _column_to_1d(np.asarray(y))
+        kind = type_of_target(y, input_name="y")
+        if kind == "multilabel-indicator":
+            self.kind = "multilabel"
+            self.classes_ = np.arange(y.shape[1])
+            if classes is not None and len(classes) != y.shape[1]:
+                raise ValueError(
+                    f"classes has {len(classes)} entries but y has {y.shape[1]} "
+                    "label columns."
+                )
+        elif kind in ("binary", "multiclass"):
+            present = np.unique(y)
+            self.classes_ = present if classes is None else np.unique(classes)
+            unseen = np.setdiff1d(present, self.classes_)
+            if len(unseen):
+                raise ValueError(
+                    f"y has labels {unseen.tolist()} that are not in classes="
+                    f"{self.classes_.tolist()}; pass every label in classes."
+                )
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    "Classifier can't train when only one class is present: y has "
+                    f"the single class {self.classes_[0]!r}. Pass data with at "
+                    "least two classes."
+                )
+            self.kind = "binary" if len(self.classes_) == 2 else "multiclass"
+        else:
+            raise ValueError(
+                f"Unknown label type: y is {kind!r}. Classifiers take binary, "
+                "multiclass or multilabel-indicator targets; for continuous targets "
+                "use a regressor."
+            )
+        return self
+
+    @property
+    def n_outputs(self):
+        return 1 if self.kind == "binary" else len(self.classes_)
+
+    @property
+    def output_activation(self):
+        return "softmax" if self.kind == "multiclass" else "sigmoid"
+
+    def transform(self, y, dtype):
+        y = np.asarray(y)
+        if self.kind == "multilabel":
+            return y.astype(dtype)
+        y = y.ravel() if y.ndim == 2 and y.shape[1] == 1 else y
+        idx = np.searchsorted(self.classes_, y)
+        idx = np.clip(idx, 0, len(self.classes_) - 1)
+        if not np.array_equal(self.classes_[idx], y):
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            raise ValueError(
+                f"y has labels {unseen.tolist()} that the model was not fitted on "
+                f"(classes_={self.classes_.tolist()})."
+            )
+        if self.kind == "binary":
+            return idx.astype(dtype)[:, None]
+        if _wants_one_hot(self.loss):
+            return np.eye(len(self.classes_), dtype=dtype)[idx]
+        return idx.astype(np.int32)
+
+    def proba(self, out):
+        """Network output (after the activation) to ``predict_proba`` form."""
+        if self.kind == "binary":
+            p = out[:, 0]
+            return np.column_stack([1.0 - p, p])
+        if self.kind == "multiclass":
+            # Exact normalisation: rows sum to 1 in the output dtype.
+            return out / out.sum(axis=1, keepdims=True)
+        return out
+
+    def labels(self, proba):
+        """``predict_proba`` output to labels in the user's type."""
+        if self.kind == "multilabel":
+            return (proba > 0.5).astype(int)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+
+class RegressorTargetEncoder:
+    """Continuous targets to standardised network targets and back.
+
+    Parameters
+    ----------
+    scale : bool, default=True
+        Standardise each output with its (sample-weighted) mean and standard
+        deviation, so that default learning rates suit targets of any scale.
+    """
+
+    kind = "continuous"
+    output_activation = "linear"
+
+    def __init__(self, scale=True):
+        self.scale = scale
+
+    def fit(self, y, sample_weight=None):
+        y = np.asarray(y, dtype=np.float64)
+        self.single_output_ = y.ndim == 1
+        y2 = y.reshape(len(y), -1)
+        if self.scale and len(y2):
+            w = None if sample_weight is None or not np.any(sample_weight) else (
+                sample_weight
+            )
+            self.mean_ = np.average(y2, axis=0, weights=w)
+            std = np.sqrt(np.average((y2 - self.mean_) ** 2, axis=0, weights=w))
+            self.std_ = np.where(std > 0, std, 1.0)
+        else:
+            self.mean_ = np.zeros(y2.shape[1])
+            self.std_ = np.ones(y2.shape[1])
+        self.n_outputs_ = y2.shape[1]
+        return self
+
+    @property
+    def n_outputs(self):
+        return self.n_outputs_
+
+    def transform(self, y, dtype):
+        y2 = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        if y2.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {y2.shape[1]} outputs but the model was fitted on "
+                f"{self.n_outputs_}."
+            )
+        return ((y2 - self.mean_) / self.std_).astype(dtype)
+
+    def values(self, out):
+        """Network output to predictions in the user's units and shape."""
+        pred = out * self.std_ + self.mean_
+        return pred.ravel() if self.single_output_ else pred

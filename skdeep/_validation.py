@@ -1,0 +1,292 @@
+"""Parameter constraints and input checks.
+
+Every estimator declares ``_parameter_constraints``, a mapping from parameter
+name to a list of constraints (any one satisfied is enough), built from the small
+classes below. :meth:`BaseKerasEstimator.fit` checks them first, so a value set
+through ``set_params`` in a grid search gets the same checks as one given to
+``__init__``. We keep our own checker rather than scikit-learn's private one so
+that a new scikit-learn cannot break it.
+"""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+
+from .exceptions import InvalidParameterError
+
+ACTIVATIONS = (
+    "relu",
+    "tanh",
+    "sigmoid",
+    "leaky_relu",
+    "elu",
+    "gelu",
+    "selu",
+    "linear",
+    "softplus",
+    "softsign",
+    "swish",
+    "silu",
+    "relu6",
+    "hard_sigmoid",
+    "mish",
+)
+
+OPTIMIZERS = (
+    "adam",
+    "adamw",
+    "sgd",
+    "rmsprop",
+    "adagrad",
+    "adadelta",
+    "adamax",
+    "nadam",
+    "ftrl",
+    "lion",
+)
+
+KERNEL_INITIALIZERS = (
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_uniform",
+    "lecun_normal",
+    "orthogonal",
+    "random_normal",
+    "random_uniform",
+    "truncated_normal",
+)
+
+
+class Interval:
+    """A real or integer number between two bounds."""
+
+    def __init__(self, kind, low, high, closed="both"):
+        self.kind, self.low, self.high, self.closed = kind, low, high, closed
+
+    def is_satisfied_by(self, value):
+        if isinstance(value, bool) or not isinstance(value, self.kind):
+            return False
+        if self.kind is Real and not math.isfinite(value):
+            return False
+        lo_ok = self.low is None or (
+            value >= self.low if self.closed in ("left", "both") else value > self.low
+        )
+        hi_ok = self.high is None or (
+            value <= self.high
+            if self.closed in ("right", "both")
+            else value < self.high
+        )
+        return lo_ok and hi_ok
+
+    def __str__(self):
+        name = "an int" if self.kind is Integral else "a float"
+        left = "[" if self.closed in ("left", "both") else "("
+        right = "]" if self.closed in ("right", "both") else ")"
+        low = "-inf" if self.low is None else self.low
+        high = "inf" if self.high is None else self.high
+        return f"{name} in the range {left}{low}, {high}{right}"
+
+
+class OneOf:
+    """One of a fixed set of values (usually strings)."""
+
+    def __init__(self, *values):
+        self.values = values
+
+    def is_satisfied_by(self, value):
+        return any(
+            value == v and type(value) is type(v)
+            or (isinstance(v, int) and isinstance(value, Integral) and value == v)
+            for v in self.values
+        )
+
+    def __str__(self):
+        return "one of " + ", ".join(repr(v) for v in self.values)
+
+
+class InstanceOf:
+    """An instance of one of the given types."""
+
+    def __init__(self, *types, label=None):
+        self.types, self.label = types, label
+
+    def is_satisfied_by(self, value):
+        return isinstance(value, self.types)
+
+    def __str__(self):
+        return self.label or "an instance of " + " or ".join(
+            t.__name__ for t in self.types
+        )
+
+
+class HasMethods:
+    """An object with all the given methods (duck typing)."""
+
+    def __init__(self, *methods, label=None):
+        self.methods, self.label = methods, label
+
+    def is_satisfied_by(self, value):
+        return not isinstance(value, type) and all(
+            callable(getattr(value, m, None)) for m in self.methods
+        )
+
+    def __str__(self):
+        return self.label or "an object with methods " + ", ".join(self.methods)
+
+
+class Satisfies:
+    """A value for which ``predicate`` is true; ``label`` says what it must be."""
+
+    def __init__(self, predicate, label):
+        self.predicate, self.label = predicate, label
+
+    def is_satisfied_by(self, value):
+        try:
+            return bool(self.predicate(value))
+        except Exception:
+            return False
+
+    def __str__(self):
+        return self.label
+
+
+NONE = OneOf(None)
+BOOLEAN = InstanceOf(bool, np.bool_, label="a bool")
+CALLABLE = Satisfies(callable, "a callable")
+A_CLASS = InstanceOf(type, label="a class")
+RANDOM_STATE = Satisfies(
+    lambda v: v is None
+    or (isinstance(v, Integral) and not isinstance(v, bool) and 0 <= v < 2**32)
+    or isinstance(v, np.random.RandomState),
+    "None, an int in [0, 2**32) or a numpy RandomState",
+)
+
+
+def _positive_ints(value, allow_empty=True):
+    return (
+        isinstance(value, (tuple, list))
+        and (allow_empty or len(value) > 0)
+        and all(
+            isinstance(v, Integral) and not isinstance(v, bool) and v > 0
+            for v in value
+        )
+    )
+
+
+INT_SEQUENCE = Satisfies(_positive_ints, "a tuple or list of positive ints")
+NONEMPTY_INT_SEQUENCE = Satisfies(
+    lambda v: _positive_ints(v, allow_empty=False),
+    "a non-empty tuple or list of positive ints",
+)
+POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+NON_NEGATIVE = Interval(Real, 0, None, closed="left")
+FRACTION = Interval(Real, 0, 1, closed="left")
+
+
+def validate_params(params, constraints, owner):
+    """Check each parameter against its constraints.
+
+    Parameters
+    ----------
+    params : dict
+        Parameter values, as from ``get_params(deep=False)``.
+    constraints : dict
+        Parameter name to a list of constraints; one satisfied is enough.
+    owner : str
+        The estimator's class name, for the message.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the parameter, what it accepts, and the value it got.
+    """
+    for name, allowed in constraints.items():
+        if name not in params:
+            continue
+        value = params[name]
+        if any(c.is_satisfied_by(value) for c in allowed):
+            continue
+        options = [str(c) for c in allowed]
+        text = options[0] if len(options) == 1 else (
+            ", ".join(options[:-1]) + " or " + options[-1]
+        )
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be {text}. Got {value!r} instead."
+        )
+
+
+# Shared by every estimator: the training parameters of SPEC section 2.
+TRAINING_CONSTRAINTS = {
+    "optimizer": [
+        OneOf(*OPTIMIZERS),
+        A_CLASS,
+        HasMethods("apply_gradients", label="a keras.optimizers.Optimizer instance"),
+    ],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "loss": [
+        OneOf("auto"),
+        InstanceOf(str, label="a Keras loss name"),
+        CALLABLE,
+    ],
+    "metrics": [NONE, InstanceOf(list, tuple, label="a list of Keras metrics")],
+    "epochs": [POSITIVE_INT],
+    "batch_size": [OneOf("auto"), POSITIVE_INT],
+    "early_stopping": [BOOLEAN],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "patience": [POSITIVE_INT],
+    "min_delta": [NON_NEGATIVE],
+    "callbacks": [NONE, InstanceOf(list, tuple, label="a list of Keras callbacks")],
+    "random_state": [RANDOM_STATE],
+    "verbose": [OneOf(0, 1, 2)],
+    "warm_start": [BOOLEAN],
+    "dtype": [OneOf("auto", "float32", "float64")],
+}
+
+# Layers shared by the ready-made architectures.
+LAYER_CONSTRAINTS = {
+    "activation": [OneOf(*ACTIVATIONS)],
+    "dropout": [FRACTION],
+    "batch_normalization": [BOOLEAN],
+    "l1": [NON_NEGATIVE],
+    "l2": [NON_NEGATIVE],
+    "kernel_initializer": [OneOf(*KERNEL_INITIALIZERS)],
+}
+
+DENSE_CONSTRAINTS = {"hidden_layer_sizes": [INT_SEQUENCE], **LAYER_CONSTRAINTS}
+
+
+def check_finite_target(y):
+    """Raise ValueError if a numeric target has NaN or infinity."""
+    y = np.asarray(y)
+    if y.dtype.kind in "fc" and not np.isfinite(y).all():
+        raise ValueError(
+            "Input y contains NaN or infinity; remove or impute those rows before fit."
+        )
+
+
+def check_sample_weight(sample_weight, X):
+    """Validate ``sample_weight`` for ``X``: finite, non-negative, one per row.
+
+    Returns float64 weights (ones if None), never the caller's array.
+    """
+    from sklearn.utils.validation import _check_sample_weight
+
+    n = X.shape[0] if hasattr(X, "shape") else len(X)
+    if sample_weight is not None and not hasattr(sample_weight, "__len__"):
+        sample_weight = np.full(n, float(sample_weight))
+    if sample_weight is not None:
+        sw = np.asarray(sample_weight)
+        if sw.ndim != 1 or sw.shape[0] != n:
+            raise ValueError(
+                f"sample_weight.shape == {sw.shape}, expected ({n},): one weight "
+                "per row of X."
+            )
+    sw = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True, copy=True
+    )
+    if not np.isfinite(sw).all():
+        raise ValueError("sample_weight contains NaN or infinity.")
+    return sw

@@ -1,0 +1,556 @@
+"""The base estimator: shared parameters and the fit template.
+
+A leaf estimator (dense, CNN, sequence, bring-your-own) defines its
+``__init__``, its parameter constraints, and one hook, ``_build_network``;
+input-shaped leaves also override ``_check_X_y``/``_check_X``. Everything else
+(target encoding, seeding, the training loop, early stopping, history,
+warm starts, ``partial_fit``, safe failure, fast prediction, pickling) lives
+here, once.
+"""
+
+import contextlib
+import random
+import threading
+import warnings
+from abc import ABC, abstractmethod
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_regressor
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _training
+from ._encoding import ClassifierTargetEncoder, RegressorTargetEncoder, make_loss
+from ._keras import get_keras
+from ._metrics import evaluate_metrics, resolve_metric
+from ._predict import PREDICT_CHUNK, Predictor, compiled_forward
+from ._validation import (
+    BOOLEAN,
+    NONE,
+    TRAINING_CONSTRAINTS,
+    InstanceOf,
+    OneOf,
+    check_finite_target,
+    check_sample_weight,
+    validate_params,
+)
+from .callbacks import build_callbacks, merge_history
+from .exceptions import TrainingInterruptedWarning
+
+# Global Python/NumPy/Keras seeding is process-wide; serialise it.
+_SEED_LOCK = threading.RLock()
+# Attributes that hold compiled TensorFlow functions: rebuilt on demand, never
+# pickled.
+_CACHES = ("_train_fn", "_eval_fn", "_predictor")
+
+
+@contextlib.contextmanager
+def seeded(seed):
+    """Seed Python, NumPy and Keras for building a model, then restore the
+    caller's Python and NumPy random states."""
+    keras = get_keras()
+    with _SEED_LOCK:
+        py_state, np_state = random.getstate(), np.random.get_state()
+        keras.utils.set_random_seed(int(seed))
+        try:
+            yield
+        finally:
+            random.setstate(py_state)
+            np.random.set_state(np_state)
+
+
+def make_optimizer(optimizer, learning_rate):
+    """A fresh Keras optimizer from a name, a class or an instance (copied)."""
+    keras = get_keras()
+    if isinstance(optimizer, str):
+        return type(keras.optimizers.get(optimizer))(learning_rate=learning_rate)
+    if isinstance(optimizer, type):
+        return optimizer(learning_rate=learning_rate)
+    return type(optimizer).from_config(optimizer.get_config())
+
+
+def _densify_rows(X, dtype):
+    """Yield dense chunks of ``X`` (dense or sparse) in at most PREDICT_CHUNK rows."""
+    for start in range(0, X.shape[0], PREDICT_CHUNK):
+        chunk = X[start : start + PREDICT_CHUNK]
+        chunk = chunk.toarray() if sp.issparse(chunk) else chunk
+        yield np.asarray(chunk, dtype=dtype)
+
+
+class BaseKerasEstimator(BaseEstimator, ABC):
+    """Base class of every skdeep estimator; not for direct use.
+
+    Subclasses define ``__init__`` with explicit parameters (the shared ones of
+    :data:`TRAINING_CONSTRAINTS` among them), extend ``_parameter_constraints``
+    and implement :meth:`_build_network`.
+    """
+
+    _parameter_constraints = TRAINING_CONSTRAINTS
+    # Whether X may be a SciPy sparse matrix (dense networks only).
+    _accepts_sparse = False
+
+    # -- hooks for leaves ---------------------------------------------------
+
+    @abstractmethod
+    def _build_network(self, input_shape, n_outputs, output_activation, dtype, seed):
+        """Return an uncompiled ``keras.Model`` for one sample of ``input_shape``.
+
+        ``output_activation`` is None for logits. Called inside a seeded context.
+        """
+
+    def _check_X_y(self, X, y, reset):
+        """Validate training input; return ``(X, y)`` as the network takes them."""
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            accept_sparse=("csr", "csc") if self._accepts_sparse else False,
+            dtype=(np.float64, np.float32),
+            multi_output=True,
+            y_numeric=is_regressor(self),
+        )
+        return X, y
+
+    def _check_X(self, X):
+        """Validate prediction input against what the model was fitted on."""
+        return validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=("csr", "csc") if self._accepts_sparse else False,
+            dtype=(np.float64, np.float32),
+        )
+
+    def _compile(self, model, loss, kind):
+        """Compile ``model`` with the estimator's optimizer and ``loss``."""
+        model.compile(
+            optimizer=make_optimizer(self.optimizer, self.learning_rate),
+            loss=loss,
+            jit_compile=False,
+        )
+
+    def _output_is_logits(self):
+        """Whether the built network ends in logits (the default loss only)."""
+        return isinstance(self.loss, str) and self.loss == "auto"
+
+    # -- scikit-learn protocol ----------------------------------------------
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "model_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = self._accepts_sparse
+        tags.target_tags.multi_output = True
+        return tags
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        for name in _CACHES:
+            state.pop(name, None)
+        return state
+
+    def _validate_params(self):
+        validate_params(
+            self.get_params(deep=False),
+            self._parameter_constraints,
+            type(self).__name__,
+        )
+
+    # -- the fit template ----------------------------------------------------
+
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Training input.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights; a weight of 2 counts a row twice.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        self._validate_params()
+        before = dict(self.__dict__)
+        continuing = (incremental or self.warm_start) and self.__sklearn_is_fitted__()
+        snapshot = _weights_snapshot(self.model_) if continuing else None
+        try:
+            return self._fit_steps(
+                X, y, sample_weight, incremental, continuing, classes
+            )
+        except KeyboardInterrupt:
+            raise
+        except BaseException:
+            # Leave the estimator exactly as it was before this fit.
+            if snapshot is not None:
+                _restore_weights(before["model_"], snapshot)
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit_steps(self, X, y, sample_weight, incremental, continuing, classes):
+        X, y = self._check_X_y(X, y, reset=not continuing)
+        check_finite_target(y)
+        sample_weight = check_sample_weight(sample_weight, X)
+        if continuing:
+            encoder, dtype = self._target_encoder, self._dtype
+            model, rng = self.model_, self._rng
+        else:
+            rng = check_random_state(self.random_state)
+            dtype = self._resolve_dtype(X)
+            encoder = self._fit_target_encoder(y, sample_weight, classes)
+            model = self._new_model(X, encoder, dtype, rng)
+            self._train_fn = self._eval_fn = None
+        y_enc = encoder.transform(y, dtype)
+        sample_weight = sample_weight * self._class_sample_weight(y, encoder)
+
+        validating = self.early_stopping and not incremental
+        if validating:
+            train_idx, val_idx = self._validation_split(y, encoder, rng)
+        else:
+            train_idx, val_idx = np.arange(_training.n_rows(X)), None
+        batch_size = self._batch_size(len(train_idx))
+        data = _training.InMemoryData(
+            _take(X, train_idx),
+            y_enc[train_idx],
+            sample_weight[train_idx],
+            batch_size=batch_size,
+            dtype=dtype,
+        )
+        if getattr(self, "_train_fn", None) is None or self._fit_batch != batch_size:
+            self._train_fn = _training.make_train_function(model, batch_size)
+            self._eval_fn = _training.make_eval_function(model, batch_size)
+            self._fit_batch = batch_size
+        validation = None
+        if validating:
+            validation = _training.InMemoryData(
+                _take(X, val_idx),
+                y_enc[val_idx],
+                sample_weight[val_idx],
+                batch_size=batch_size,
+                dtype=dtype,
+            )
+        callbacks = build_callbacks(self, validating=validating, stop_early=not incremental)
+        epoch_logs = self._metric_logs(
+            model, encoder, dtype, X, y_enc, sample_weight, train_idx, val_idx
+        )
+        history, interrupted = _training.train(
+            model,
+            data,
+            epochs=1 if incremental else self.epochs,
+            train_fn=self._train_fn,
+            rng=rng,
+            callbacks=callbacks,
+            validation=validation,
+            eval_fn=self._eval_fn,
+            verbose=self.verbose,
+            epoch_logs=epoch_logs,
+        )
+        self._commit(model, encoder, dtype, rng, history, continuing)
+        if interrupted:
+            warnings.warn(
+                f"{type(self).__name__}.fit was interrupted (KeyboardInterrupt) "
+                f"after {len(history.get('loss', []))} epoch(s) of this fit; the "
+                "model trained so far is kept and usable, and history_ records "
+                "those epochs.",
+                TrainingInterruptedWarning,
+                stacklevel=3,
+            )
+            raise KeyboardInterrupt
+        return self
+
+    def _commit(self, model, encoder, dtype, rng, history, continuing):
+        """Record the fitted state: only now does the estimator look fitted."""
+        self.model_ = model
+        self._target_encoder = encoder
+        self._dtype = dtype
+        self._rng = rng
+        self._predictor = None
+        epochs_run = len(history.get("loss", []))
+        if continuing:
+            self.history_ = merge_history(self.history_, history)
+            self.n_iter_ += epochs_run
+        else:
+            self.history_ = {k: list(v) for k, v in history.items()}
+            self.n_iter_ = epochs_run
+        self.loss_curve_ = list(self.history_.get("loss", []))
+        self.n_outputs_ = encoder.n_outputs
+        if hasattr(encoder, "classes_"):
+            self.classes_ = encoder.classes_
+
+    # -- fit steps -------------------------------------------------------------
+
+    def _resolve_dtype(self, X):
+        if self.dtype != "auto":
+            return self.dtype
+        dtype = getattr(X, "dtype", None)
+        return "float32" if dtype == np.float32 else "float64"
+
+    def _batch_size(self, n):
+        if self.batch_size == "auto":
+            return max(1, min(200, n))
+        return max(1, min(self.batch_size, n))
+
+    def _class_sample_weight(self, y, encoder):
+        return 1.0
+
+    def _validation_split(self, y, encoder, rng):
+        idx = np.arange(len(y))
+        stratify = y if getattr(encoder, "kind", "") in ("binary", "multiclass") else None
+        seed = rng.randint(np.iinfo(np.int32).max)
+        try:
+            train_idx, val_idx = train_test_split(
+                idx,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+                random_state=seed,
+            )
+        except ValueError:
+            if stratify is None:
+                raise ValueError(
+                    f"validation_fraction={self.validation_fraction} leaves no rows "
+                    f"to validate on with {len(y)} samples; use more data or "
+                    "early_stopping=False."
+                ) from None
+            # Too few rows of some class to stratify: split at random instead.
+            train_idx, val_idx = train_test_split(
+                idx, test_size=self.validation_fraction, random_state=seed
+            )
+        return np.sort(train_idx), np.sort(val_idx)
+
+    def _new_model(self, X, encoder, dtype, rng):
+        seed = rng.randint(np.iinfo(np.int32).max)
+        logits = self._output_is_logits()
+        input_shape = tuple(X.shape[1:]) if hasattr(X, "shape") else None
+        with seeded(seed):
+            model = self._build_network(
+                input_shape,
+                encoder.n_outputs,
+                None if logits else encoder.output_activation,
+                dtype,
+                seed,
+            )
+            loss = make_loss(self.loss, encoder.kind, from_logits=logits, dtype=dtype)
+            self._compile(model, loss, encoder.kind)
+        return model
+
+    def _metric_logs(self, model, encoder, dtype, X, y_enc, sw, train_idx, val_idx):
+        """A function giving the user's metrics on the training (and validation)
+        rows at the end of an epoch, or None without metrics."""
+        if not self.metrics:
+            return None
+        one_hot = getattr(y_enc, "ndim", 1) == 2 and encoder.kind == "multiclass"
+        metrics = [resolve_metric(m, encoder.kind, one_hot) for m in self.metrics]
+        compiled = compiled_forward(model, self._final_activation(encoder))
+
+        def forward(X_part):
+            chunks = _densify_rows(X_part, dtype)
+            return np.concatenate([np.asarray(compiled(c)) for c in chunks])
+
+        parts = [("", train_idx)]
+        if val_idx is not None:
+            parts.append(("val_", val_idx))
+
+        def logs():
+            out = {}
+            for prefix, idx in parts:
+                values = evaluate_metrics(
+                    metrics, forward, _take(X, idx), y_enc[idx], sw[idx]
+                )
+                out.update({prefix + k: v for k, v in values.items()})
+            return out
+
+        return logs
+
+    # -- prediction -------------------------------------------------------------
+
+    def _final_activation(self, encoder):
+        if not self._output_is_logits() or encoder.output_activation == "linear":
+            return None
+        return encoder.output_activation
+
+    def _get_predictor(self):
+        predictor = getattr(self, "_predictor", None)
+        if predictor is None:
+            predictor = Predictor(
+                self.model_, self._final_activation(self._target_encoder)
+            )
+            self._predictor = predictor
+        return predictor
+
+    def _forward(self, X):
+        """Network output (after the output activation) for prediction input."""
+        check_is_fitted(self)
+        X = self._check_X(X)
+        predictor = self._get_predictor()
+        if sp.issparse(X):
+            return np.concatenate(
+                [predictor(chunk) for chunk in _densify_rows(X, self._dtype)]
+            )
+        return predictor(X)
+
+
+def _take(X, idx):
+    if idx is None:
+        return X
+    if isinstance(X, dict):
+        return {k: _take(v, idx) for k, v in X.items()}
+    if isinstance(X, list):
+        return [_take(v, idx) for v in X]
+    if len(idx) == X.shape[0] and np.array_equal(idx, np.arange(X.shape[0])):
+        return X
+    return X[idx]
+
+
+def _weights_snapshot(model):
+    optimizer = getattr(model, "optimizer", None)
+    opt_vars = [np.array(v) for v in optimizer.variables] if optimizer else []
+    return model.get_weights(), opt_vars
+
+
+def _restore_weights(model, snapshot):
+    weights, opt_vars = snapshot
+    model.set_weights(weights)
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None:
+        for var, value in zip(optimizer.variables, opt_vars):
+            var.assign(value)
+
+
+class KerasClassifierBase(ClassifierMixin, BaseKerasEstimator):
+    """Classifier base: label encoding, class weights, probabilities."""
+
+    _parameter_constraints = {
+        **BaseKerasEstimator._parameter_constraints,
+        "class_weight": [NONE, OneOf("balanced"), InstanceOf(dict, label="a dict")],
+    }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    def _fit_target_encoder(self, y, sample_weight, classes):
+        return ClassifierTargetEncoder(loss=self.loss).fit(y, classes=classes)
+
+    def _class_sample_weight(self, y, encoder):
+        if self.class_weight is None:
+            return 1.0
+        return compute_sample_weight(self.class_weight, y)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train one pass over ``X`` and ``y``, keeping the model and optimizer.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            A chunk of training input.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Its labels.
+        classes : array-like of shape (n_classes,), default=None
+            Every label that any chunk may hold. Required on the first call for
+            binary and multiclass targets; ignored after it.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+
+        Returns
+        -------
+        self : object
+        """
+        if not self.__sklearn_is_fitted__():
+            y_arr = np.asarray(y)
+            if classes is None and not (y_arr.ndim == 2 and y_arr.shape[1] > 1):
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit: every "
+                    "label any chunk may hold, e.g. classes=np.unique(y_all)."
+                )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def predict_proba(self, X):
+        """Probability of each class (or each label, for multilabel targets).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Input.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to 1 for binary and multiclass targets; for multilabel targets,
+            column ``j`` is the probability of label ``j``.
+        """
+        return self._target_encoder.proba(self._forward(X))
+
+    def predict(self, X):
+        """Predict labels, in the type of the labels seen in fit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Input.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        """
+        return self._target_encoder.labels(self.predict_proba(X))
+
+
+class KerasRegressorBase(RegressorMixin, BaseKerasEstimator):
+    """Regressor base: standardised targets, predictions in the user's units."""
+
+    _parameter_constraints = {
+        **BaseKerasEstimator._parameter_constraints,
+        "scale_target": [BOOLEAN],
+    }
+
+    def _fit_target_encoder(self, y, sample_weight, classes):
+        return RegressorTargetEncoder(scale=self.scale_target).fit(y, sample_weight)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train one pass over ``X`` and ``y``, keeping the model and optimizer.
+
+        The target scaling is fixed by the first call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            A chunk of training input.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Its targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict targets in the units of the ``y`` seen in fit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Input.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        return self._target_encoder.values(self._forward(X).astype(np.float64))
