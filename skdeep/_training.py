@@ -98,31 +98,56 @@ class InMemoryData:
             yield last_step, args
 
 
-def _make_loop(model, batch_size, step):
-    tf = get_tf()
+class _CompiledLoop:
+    """Runs ``step`` over the batches of one call, in one ``tf.function``.
 
-    def gather(t, b):
-        return tf.nest.map_structure(lambda v: tf.gather(v, b), t)
+    The function is traced once, at the first call, with the batch axis of every
+    input left free, so calls of any size (the last, shorter chunk of an epoch,
+    another data set in a warm start) reuse the same graph.
+    """
 
-    @tf.function(reduce_retracing=True)
-    def run(X, y, sw, idx):
+    def __init__(self, batch_size, step):
+        self.batch_size = batch_size
+        self.step = step
+        self.fn = None
+
+    def _run(self, X, y, sw, idx):
+        tf = get_tf()
+        bs = self.batch_size
+
+        def gather(t, b):
+            return tf.nest.map_structure(lambda v: tf.gather(v, b), t)
+
         n = tf.shape(idx)[0]
-        for i in tf.range((n + batch_size - 1) // batch_size):
-            b = idx[i * batch_size : (i + 1) * batch_size]
-            step((gather(X, b), gather(y, b), gather(sw, b)))
+        for i in tf.range((n + bs - 1) // bs):
+            b = idx[i * bs : (i + 1) * bs]
+            self.step((gather(X, b), gather(y, b), gather(sw, b)))
         return n
 
-    return run
+    def __call__(self, X, y, sw, idx):
+        if self.fn is None:
+            tf = get_tf()
+
+            def free_batch(t):
+                return tf.TensorSpec((None, *t.shape[1:]), t.dtype)
+
+            specs = tf.nest.map_structure(free_batch, (X, y, sw, idx))
+            self.fn = tf.function(self._run, input_signature=specs)
+        return self.fn(X, y, sw, idx)
 
 
 def make_train_function(model, batch_size):
     """A compiled function running ``train_step`` over the batches of one call."""
-    return _make_loop(model, batch_size, model.train_step)
+    # Variables created inside a first trace make TensorFlow trace twice; create
+    # the optimizer's slots now.
+    if model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    return _CompiledLoop(batch_size, model.train_step)
 
 
 def make_eval_function(model, batch_size):
     """A compiled function running ``test_step`` over the batches of one call."""
-    return _make_loop(model, batch_size, model.test_step)
+    return _CompiledLoop(batch_size, model.test_step)
 
 
 def _logs(model):

@@ -275,10 +275,11 @@ def check_sample_weight(sample_weight, X):
     from sklearn.utils.validation import _check_sample_weight
 
     n = X.shape[0] if hasattr(X, "shape") else len(X)
-    if sample_weight is not None and not hasattr(sample_weight, "__len__"):
+    if sample_weight is not None and np.ndim(sample_weight) == 0:
         sample_weight = np.full(n, float(sample_weight))
     if sample_weight is not None:
         sw = np.asarray(sample_weight)
+        sample_weight = sw
         if sw.ndim != 1 or sw.shape[0] != n:
             raise ValueError(
                 f"sample_weight.shape == {sw.shape}, expected ({n},): one weight "

@@ -278,7 +278,7 @@ class BaseKerasEstimator(BaseEstimator, ABC):
         self._target_encoder = encoder
         self._dtype = dtype
         self._rng = rng
-        self._predictor = None
+        self._predictor = self._make_predictor()
         epochs_run = len(history.get("loss", []))
         if continuing:
             self.history_ = merge_history(self.history_, history)
@@ -382,20 +382,19 @@ class BaseKerasEstimator(BaseEstimator, ABC):
             return None
         return encoder.output_activation
 
-    def _get_predictor(self):
-        predictor = getattr(self, "_predictor", None)
-        if predictor is None:
-            predictor = Predictor(
-                self.model_, self._final_activation(self._target_encoder)
-            )
-            self._predictor = predictor
-        return predictor
+    def _make_predictor(self):
+        return Predictor(self.model_, self._final_activation(self._target_encoder))
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "model_" in state:
+            self._predictor = self._make_predictor()
 
     def _forward(self, X):
         """Network output (after the output activation) for prediction input."""
         check_is_fitted(self)
         X = self._check_X(X)
-        predictor = self._get_predictor()
+        predictor = self._predictor
         if sp.issparse(X):
             return np.concatenate(
                 [predictor(chunk) for chunk in _densify_rows(X, self._dtype)]
@@ -493,6 +492,7 @@ class KerasClassifierBase(ClassifierMixin, BaseKerasEstimator):
             Rows sum to 1 for binary and multiclass targets; for multilabel targets,
             column ``j`` is the probability of label ``j``.
         """
+        check_is_fitted(self)
         return self._target_encoder.proba(self._forward(X))
 
     def predict(self, X):
@@ -507,6 +507,7 @@ class KerasClassifierBase(ClassifierMixin, BaseKerasEstimator):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
+        check_is_fitted(self)
         return self._target_encoder.labels(self.predict_proba(X))
 
 
@@ -553,4 +554,5 @@ class KerasRegressorBase(RegressorMixin, BaseKerasEstimator):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
+        check_is_fitted(self)
         return self._target_encoder.values(self._forward(X).astype(np.float64))
