@@ -189,8 +189,10 @@ class RegressorTargetEncoder:
         self.single_output_ = y.ndim == 1
         y2 = y.reshape(len(y), -1)
         if self.scale and len(y2):
-            w = None if sample_weight is None or not np.any(sample_weight) else (
-                sample_weight
+            w = (
+                None
+                if sample_weight is None or not np.any(sample_weight)
+                else (sample_weight)
             )
             self.mean_ = np.average(y2, axis=0, weights=w)
             std = np.sqrt(np.average((y2 - self.mean_) ** 2, axis=0, weights=w))

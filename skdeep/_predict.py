@@ -38,8 +38,9 @@ ACTIVATIONS = {
     "softmax": lambda x: softmax(x, axis=-1),
     "leaky_relu": lambda x: np.where(x >= 0, x, 0.2 * x),
     "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
-    "selu": lambda x: _SELU_SCALE
-    * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0))),
+    "selu": lambda x: (
+        _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0)))
+    ),
     "gelu": lambda x: 0.5 * x * (1.0 + erf(x / np.sqrt(2.0).astype(x.dtype))),
     "softplus": _softplus,
     "softsign": lambda x: x / (1 + np.abs(x)),
@@ -152,8 +153,8 @@ def compiled_forward(model, final_activation=None):
     """Return a ``tf.function`` computing ``model`` at inference, traced once."""
     keras = get_keras()
     tf = get_tf()
-    activation = None if final_activation is None else keras.activations.get(
-        final_activation
+    activation = (
+        None if final_activation is None else keras.activations.get(final_activation)
     )
     specs = [
         tf.TensorSpec(shape=(None, *t.shape[1:]), dtype=t.dtype) for t in model.inputs
@@ -192,9 +193,7 @@ class Predictor:
         if self._compiled is None:
             with self._lock:
                 if self._compiled is None:
-                    self._compiled = compiled_forward(
-                        self.model, self.final_activation
-                    )
+                    self._compiled = compiled_forward(self.model, self.final_activation)
         return self._compiled
 
     def __call__(self, X):

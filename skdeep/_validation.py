@@ -98,7 +98,7 @@ class OneOf:
 
     def is_satisfied_by(self, value):
         return any(
-            value == v and type(value) is type(v)
+            (value == v and type(value) is type(v))
             or (isinstance(v, int) and isinstance(value, Integral) and value == v)
             for v in self.values
         )
@@ -158,9 +158,11 @@ BOOLEAN = InstanceOf(bool, np.bool_, label="a bool")
 CALLABLE = Satisfies(callable, "a callable")
 A_CLASS = InstanceOf(type, label="a class")
 RANDOM_STATE = Satisfies(
-    lambda v: v is None
-    or (isinstance(v, Integral) and not isinstance(v, bool) and 0 <= v < 2**32)
-    or isinstance(v, np.random.RandomState),
+    lambda v: (
+        v is None
+        or (isinstance(v, Integral) and not isinstance(v, bool) and 0 <= v < 2**32)
+        or isinstance(v, np.random.RandomState)
+    ),
     "None, an int in [0, 2**32) or a numpy RandomState",
 )
 
@@ -170,8 +172,7 @@ def _positive_ints(value, allow_empty=True):
         isinstance(value, (tuple, list))
         and (allow_empty or len(value) > 0)
         and all(
-            isinstance(v, Integral) and not isinstance(v, bool) and v > 0
-            for v in value
+            isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in value
         )
     )
 
@@ -210,8 +211,10 @@ def validate_params(params, constraints, owner):
         if any(c.is_satisfied_by(value) for c in allowed):
             continue
         options = [str(c) for c in allowed]
-        text = options[0] if len(options) == 1 else (
-            ", ".join(options[:-1]) + " or " + options[-1]
+        text = (
+            options[0]
+            if len(options) == 1
+            else (", ".join(options[:-1]) + " or " + options[-1])
         )
         raise InvalidParameterError(
             f"The {name!r} parameter of {owner} must be {text}. Got {value!r} instead."

@@ -53,13 +53,14 @@ def seeded(seed):
     caller's Python and NumPy random states."""
     keras = get_keras()
     with _SEED_LOCK:
-        py_state, np_state = random.getstate(), np.random.get_state()
+        # The caller's global states, saved and restored: legacy API on purpose.
+        py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
         keras.utils.set_random_seed(int(seed))
         try:
             yield
         finally:
             random.setstate(py_state)
-            np.random.set_state(np_state)
+            np.random.set_state(np_state)  # noqa: NPY002
 
 
 def make_optimizer(optimizer, learning_rate):
@@ -95,10 +96,13 @@ class BaseKerasEstimator(BaseEstimator, ABC):
     # -- hooks for leaves ---------------------------------------------------
 
     @abstractmethod
-    def _build_network(self, input_shape, n_outputs, output_activation, dtype, seed):
+    def _build_network(self, input_shape, n_outputs, output_activation, dtype, seed, X):
         """Return an uncompiled ``keras.Model`` for one sample of ``input_shape``.
 
-        ``output_activation`` is None for logits. Called inside a seeded context.
+        ``output_activation`` is None for logits; ``seed`` seeds initializers and
+        dropout; ``X`` is the validated training input, for layers that adapt to
+        data (``TextVectorization``, ``Normalization``). Called inside a seeded
+        context.
         """
 
     def _check_X_y(self, X, y, reset):
@@ -149,7 +153,8 @@ class BaseKerasEstimator(BaseEstimator, ABC):
         return tags
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: object.__getstate__ may return the live __dict__.
+        state = dict(super().__getstate__())
         for name in _CACHES:
             state.pop(name, None)
         return state
@@ -243,7 +248,9 @@ class BaseKerasEstimator(BaseEstimator, ABC):
                 batch_size=batch_size,
                 dtype=dtype,
             )
-        callbacks = build_callbacks(self, validating=validating, stop_early=not incremental)
+        callbacks = build_callbacks(
+            self, validating=validating, stop_early=not incremental
+        )
         epoch_logs = self._metric_logs(
             model, encoder, dtype, X, y_enc, sample_weight, train_idx, val_idx
         )
@@ -309,7 +316,9 @@ class BaseKerasEstimator(BaseEstimator, ABC):
 
     def _validation_split(self, y, encoder, rng):
         idx = np.arange(len(y))
-        stratify = y if getattr(encoder, "kind", "") in ("binary", "multiclass") else None
+        stratify = (
+            y if getattr(encoder, "kind", "") in ("binary", "multiclass") else None
+        )
         seed = rng.randint(np.iinfo(np.int32).max)
         try:
             train_idx, val_idx = train_test_split(
@@ -342,6 +351,7 @@ class BaseKerasEstimator(BaseEstimator, ABC):
                 None if logits else encoder.output_activation,
                 dtype,
                 seed,
+                X,
             )
             loss = make_loss(self.loss, encoder.kind, from_logits=logits, dtype=dtype)
             self._compile(model, loss, encoder.kind)
@@ -425,7 +435,7 @@ def _restore_weights(model, snapshot):
     model.set_weights(weights)
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None:
-        for var, value in zip(optimizer.variables, opt_vars):
+        for var, value in zip(optimizer.variables, opt_vars, strict=True):
             var.assign(value)
 
 

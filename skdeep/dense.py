@@ -11,7 +11,7 @@ class _DenseMixin:
 
     _accepts_sparse = True
 
-    def _build_network(self, input_shape, n_outputs, output_activation, dtype, seed):
+    def _build_network(self, input_shape, n_outputs, output_activation, dtype, seed, X):
         return dense_network(
             input_shape,
             n_outputs,

@@ -1,9 +1,303 @@
-"""Placeholder replaced below."""
+"""Save and load a whole estimator as one file in the Keras native format.
+
+The file is a ``.keras`` archive, as written by ``keras.Model.save`` (it loads
+in Keras as a model on its own), with one more entry, ``skdeep.json``: the
+estimator's class, parameters and fitted state as plain JSON. Loading never
+unpickles anything: the JSON is read as data, the estimator class must be one
+of skdeep's own, and the network is loaded by Keras with ``safe_mode=True``,
+which refuses to deserialize Python code (lambdas). Pickle and joblib also work,
+but only load pickles you trust: they can run any code.
+"""
+
+import hashlib
+import importlib
+import json
+import os
+import zipfile
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ._keras import get_keras
+
+FORMAT = "skdeep-estimator"
+FORMAT_VERSION = 1
+_ENTRY = "skdeep.json"
+# Fitted private state that is saved besides the public ``name_`` attributes.
+_PRIVATE_STATE = ("_dtype",)
+
+
+class _Unsavable(TypeError):
+    pass
+
+
+def _encode(value, where):
+    """A JSON-ready form of ``value``; raises _Unsavable for what cannot be."""
+    keras = get_keras()
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "O":
+            return {
+                "__ndarray__": [_encode(v, where) for v in value.tolist()],
+                "dtype": "object",
+            }
+        return {"__ndarray__": value.tolist(), "dtype": value.dtype.str}
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v, where) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v, where) for v in value]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            return {
+                "__items__": [
+                    [_encode(k, where), _encode(v, where)] for k, v in value.items()
+                ]
+            }
+        return {k: _encode(v, where) for k, v in value.items()}
+    if isinstance(value, np.random.RandomState):
+        return None
+    if isinstance(value, type) or not callable(value) or hasattr(value, "get_config"):
+        try:
+            return {"__keras__": keras.saving.serialize_keras_object(value)}
+        except Exception as exc:
+            raise _Unsavable(f"{where}={value!r} ({exc})") from None
+    name = keras.saving.get_registered_name(value)
+    if keras.saving.get_registered_object(name) is value:
+        return {"__registered__": name}
+    raise _Unsavable(
+        f"{where}={value!r} is a plain Python callable, which cannot be saved "
+        "without pickling code. Register it with "
+        "@keras.saving.register_keras_serializable() (and import it before "
+        "loading), or use pickle/joblib"
+    )
+
+
+def _decode(value, custom_objects):
+    keras = get_keras()
+    if isinstance(value, list):
+        return [_decode(v, custom_objects) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__ndarray__" in value:
+        data = [_decode(v, custom_objects) for v in value["__ndarray__"]]
+        if value["dtype"] == "object":
+            out = np.empty(len(data), dtype=object)
+            out[:] = data
+            return out
+        return np.asarray(data, dtype=np.dtype(value["dtype"]))
+    if "__tuple__" in value:
+        return tuple(_decode(v, custom_objects) for v in value["__tuple__"])
+    if "__items__" in value:
+        return {
+            _decode(k, custom_objects): _decode(v, custom_objects)
+            for k, v in value["__items__"]
+        }
+    if "__keras__" in value:
+        with keras.saving.CustomObjectScope(custom_objects or {}):
+            return keras.saving.deserialize_keras_object(
+                value["__keras__"], safe_mode=True
+            )
+    if "__registered__" in value:
+        name = value["__registered__"]
+        obj = (custom_objects or {}).get(name) or keras.saving.get_registered_object(
+            name
+        )
+        if obj is None:
+            raise ValueError(
+                f"The saved estimator uses the registered object {name!r}, which is "
+                "not registered in this process: import the module that defines it "
+                "(with @keras.saving.register_keras_serializable) or pass it in "
+                "custom_objects."
+            )
+        return obj
+    return {k: _decode(v, custom_objects) for k, v in value.items()}
+
+
+def _digest(zf):
+    h = hashlib.sha256()
+    for info in sorted(zf.infolist(), key=lambda i: i.filename):
+        if info.filename != _ENTRY:
+            h.update(info.filename.encode())
+            h.update(zf.read(info))
+    return h.hexdigest()
+
+
+def _state(estimator):
+    state = {}
+    for name, value in vars(estimator).items():
+        public_fitted = name.endswith("_") and not name.startswith("_")
+        if (public_fitted and name != "model_") or name in _PRIVATE_STATE:
+            state[name] = _encode(value, name)
+    encoder = getattr(estimator, "_target_encoder", None)
+    if encoder is not None:
+        state["_target_encoder"] = {
+            "class": type(encoder).__name__,
+            "state": _encode(dict(vars(encoder)), "target encoder"),
+        }
+    for name in getattr(estimator, "_persisted_state", ()):
+        state[name] = _encode(getattr(estimator, name), name)
+    return state
 
 
 def save(estimator, path):
-    raise NotImplementedError
+    """Save a skdeep estimator, fitted or not, to one ``.keras`` file.
+
+    Parameters
+    ----------
+    estimator : skdeep estimator
+        The estimator to save.
+    path : str or os.PathLike
+        Destination; must end in ``.keras``.
+
+    Raises
+    ------
+    TypeError
+        If a parameter holds an object that cannot be saved without pickling
+        code (e.g. an unregistered Python function); the message names it.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from sklearn.datasets import load_iris
+    >>> import skdeep
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = skdeep.DenseClassifier(epochs=5, random_state=0).fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "iris.keras")
+    >>> skdeep.save(clf, path)
+    >>> (skdeep.load(path).predict(X) == clf.predict(X)).all()
+    np.True_
+    """
+    from .base import BaseKerasEstimator
+
+    path = os.fspath(path)
+    if not isinstance(estimator, BaseKerasEstimator):
+        raise TypeError(
+            f"skdeep.save takes a skdeep estimator, got {type(estimator).__name__}; "
+            "use joblib.dump for other objects."
+        )
+    if not path.endswith(".keras"):
+        raise ValueError(f"The file name must end in '.keras', got {path!r}.")
+    cls = type(estimator)
+    try:
+        payload = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "class": f"{cls.__module__}.{cls.__qualname__}",
+            "params": {
+                k: _encode(v, k) for k, v in estimator.get_params(deep=False).items()
+            },
+            "fitted": hasattr(estimator, "model_"),
+            "state": _state(estimator) if hasattr(estimator, "model_") else {},
+        }
+    except _Unsavable as exc:
+        raise TypeError(f"Cannot save {cls.__name__}: {exc}.") from None
+    if payload["fitted"]:
+        estimator.model_.save(path)
+    else:
+        with zipfile.ZipFile(path, "w"):
+            pass
+    with zipfile.ZipFile(path, "a") as zf:
+        payload["digest"] = _digest(zf)
+        zf.writestr(_ENTRY, json.dumps(payload))
 
 
-def load(path):
-    raise NotImplementedError
+def _estimator_class(name):
+    from .base import BaseKerasEstimator
+
+    module, _, qualname = name.rpartition(".")
+    if not (module == "skdeep" or module.startswith("skdeep.")):
+        raise ValueError(
+            f"The file names the class {name!r}, which is not a skdeep estimator."
+        )
+    cls = getattr(importlib.import_module(module), qualname, None)
+    if not (isinstance(cls, type) and issubclass(cls, BaseKerasEstimator)):
+        raise ValueError(f"The file names {name!r}, which is not a skdeep estimator.")
+    return cls
+
+
+def load(path, custom_objects=None):
+    """Load an estimator saved with :func:`save`, without running code from the file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by :func:`skdeep.save`.
+    custom_objects : dict, default=None
+        Custom layers, losses or functions by name, for models that use them (as
+        in ``keras.saving.load_model``).
+
+    Returns
+    -------
+    estimator : skdeep estimator
+        Fitted if it was saved fitted; it predicts exactly as the saved one.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a skdeep estimator file, was modified after saving, or
+        its network needs custom objects that are not available.
+    """
+    path = os.fspath(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            payload = json.loads(zf.read(_ENTRY))
+            digest = _digest(zf)
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError):
+        raise ValueError(
+            f"{path!r} is not a skdeep estimator file (expected a .keras archive "
+            "written by skdeep.save)."
+        ) from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ValueError(f"{path!r} is not a skdeep estimator file.")
+    if payload.get("format_version", 0) > FORMAT_VERSION:
+        raise ValueError(
+            f"{path!r} was written by a newer skdeep (format version "
+            f"{payload['format_version']}); upgrade skdeep to load it."
+        )
+    if payload.get("digest") != digest:
+        raise ValueError(
+            f"{path!r} was modified after it was saved (its contents do not match "
+            "the checksum written with it); refusing to load it."
+        )
+    cls = _estimator_class(payload["class"])
+    params = {k: _decode(v, custom_objects) for k, v in payload["params"].items()}
+    estimator = cls(**params)
+    if not payload["fitted"]:
+        return estimator
+    keras = get_keras()
+    try:
+        model = keras.saving.load_model(
+            path, custom_objects=custom_objects, compile=True, safe_mode=True
+        )
+    except Exception as exc:
+        raise ValueError(
+            f"Could not load the network in {path!r}: {exc}. If it uses custom "
+            "layers, losses or metrics, register them with "
+            "@keras.saving.register_keras_serializable or pass custom_objects."
+        ) from exc
+    _restore_state(estimator, payload["state"], custom_objects)
+    estimator.model_ = model
+    estimator._rng = check_random_state(estimator.random_state)
+    estimator._predictor = estimator._make_predictor()
+    return estimator
+
+
+def _restore_state(estimator, state, custom_objects):
+    from . import _encoding
+
+    for name, value in state.items():
+        if name == "_target_encoder":
+            encoder = getattr(_encoding, value["class"]).__new__(
+                getattr(_encoding, value["class"])
+            )
+            vars(encoder).update(_decode(value["state"], custom_objects))
+            estimator._target_encoder = encoder
+        else:
+            setattr(estimator, name, _decode(value, custom_objects))

@@ -1,17 +1,10 @@
-"""Pure network builders.
+"""Dense (fully connected) networks, and the blocks other builders share."""
 
-Each builder is a function ``(input_shape, n_outputs, output_activation, **hyper)
--> keras.Model`` with no scikit-learn import and no hidden state: the same
-arguments and ``seed`` give the same initial weights. ``output_activation=None``
-leaves the last layer linear (logits), which the estimators pair with a loss that
-takes logits, for numerical stability.
-"""
-
-from ._keras import get_keras
+from .._keras import get_keras
 
 
 def seeded(initializer, seed):
-    """Return a Keras initializer for ``initializer`` with ``seed`` set if it has one."""
+    """Return the Keras initializer ``initializer``, seeded if it takes a seed."""
     keras = get_keras()
     init = keras.initializers.get(initializer)
     config = init.get_config()

@@ -1,0 +1,12 @@
+"""Pure network builders.
+
+Each builder is a function ``(input_shape, n_outputs, output_activation, **hyper)
+-> keras.Model`` with no scikit-learn import and no hidden state: the same
+arguments and ``seed`` give the same initial weights. ``output_activation=None``
+leaves the last layer linear (logits), which the estimators pair with a loss that
+takes logits, for numerical stability. One module per family.
+"""
+
+from .dense import dense_block, dense_network, output_layer, seeded
+
+__all__ = ["dense_block", "dense_network", "output_layer", "seeded"]

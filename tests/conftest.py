@@ -1,0 +1,54 @@
+"""Shared fixtures: seeded NumPy, a clean Keras session per test, tiny data."""
+
+import numpy as np
+import pytest
+from hypothesis import settings
+
+# CI runs the property-based tests with enough examples to mean something;
+# locally they stay quick.
+settings.register_profile("ci", max_examples=200, deadline=None)
+settings.register_profile("dev", max_examples=25, deadline=None)
+settings.load_profile("ci" if __import__("os").environ.get("CI") else "dev")
+
+# Small, fast settings for test-sized estimators.
+FAST = {
+    "hidden_layer_sizes": (16,),
+    "epochs": 30,
+    "learning_rate": 0.01,
+    "random_state": 0,
+}
+
+
+@pytest.fixture(autouse=True)
+def _seed_and_clear_session():
+    np.random.seed(0)  # noqa: NPY002  (code under test may use the global state)
+    yield
+    import sys
+
+    if "keras" in sys.modules:
+        sys.modules["keras"].backend.clear_session()
+
+
+@pytest.fixture
+def binary_data():
+    from sklearn.datasets import make_classification
+
+    return make_classification(
+        n_samples=120, n_features=6, n_informative=4, random_state=0
+    )
+
+
+@pytest.fixture
+def multiclass_data():
+    from sklearn.datasets import make_classification
+
+    return make_classification(
+        n_samples=150, n_features=6, n_informative=4, n_classes=3, random_state=0
+    )
+
+
+@pytest.fixture
+def regression_data():
+    from sklearn.datasets import make_regression
+
+    return make_regression(n_samples=120, n_features=5, noise=1.0, random_state=0)

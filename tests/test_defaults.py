@@ -1,0 +1,13 @@
+"""scikit-learn's estimator checks on default parameters (slow: full epochs)."""
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skdeep import DenseClassifier, DenseRegressor
+
+pytestmark = pytest.mark.defaults
+
+
+@parametrize_with_checks([DenseClassifier(), DenseRegressor()])
+def test_defaults_pass_sklearn_checks(estimator, check):
+    check(estimator)
