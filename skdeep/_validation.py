@@ -278,7 +278,7 @@ def check_sample_weight(sample_weight, X):
     from sklearn.utils.validation import _check_sample_weight
 
     n = X.shape[0] if hasattr(X, "shape") else len(X)
-    if sample_weight is not None and np.ndim(sample_weight) == 0:
+    if isinstance(sample_weight, Real):
         sample_weight = np.full(n, float(sample_weight))
     if sample_weight is not None:
         sw = np.asarray(sample_weight)
