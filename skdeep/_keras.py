@@ -37,13 +37,14 @@ _NOISE = re.compile(
 @contextlib.contextmanager
 def _filtered_native_stderr():
     """Drop TensorFlow's import-time log lines from file descriptor 2."""
+    # TensorFlow's C++ code writes to descriptor 2 whatever sys.stderr is.
+    fd = 2
     try:
-        fd = sys.stderr.fileno()
+        sys.stderr.flush()
+        saved = os.dup(fd)
     except (AttributeError, OSError, ValueError):
         yield
         return
-    sys.stderr.flush()
-    saved = os.dup(fd)
     with tempfile.TemporaryFile() as sink:
         os.dup2(sink.fileno(), fd)
         try:

@@ -33,7 +33,11 @@ def to_tensor(X, dtype):
     if isinstance(X, (list, tuple)):
         return [to_tensor(v, dtype) for v in X]
     X = np.asarray(X)
-    if X.dtype.kind in "OUS":
+    if X.dtype.kind == "O":
+        # Python strings go straight in: astype(str) would pad every text to
+        # the longest one.
+        return tf.constant(X)
+    if X.dtype.kind in "US":
         return tf.constant(X.astype(str))
     if X.dtype.kind in "iub":
         return tf.convert_to_tensor(X)
@@ -216,8 +220,16 @@ def train(
         If the training loss becomes NaN or infinite.
     """
     keras = get_keras()
+    history = {}
+
+    class Record(keras.callbacks.Callback):
+        # Last in the list, so it sees what earlier callbacks added to the logs.
+        def on_epoch_end(self, epoch, logs=None):
+            for key, value in (logs or {}).items():
+                history.setdefault(key, []).append(float(value))
+
     cb = keras.callbacks.CallbackList(
-        list(callbacks),
+        [*callbacks, Record()],
         add_history=False,
         add_progbar=verbose > 0,
         model=model,
@@ -225,7 +237,6 @@ def train(
         epochs=epochs,
         steps=data.steps_per_epoch,
     )
-    history = {}
     interrupted = False
     logs = {}
     model.stop_training = False
@@ -252,8 +263,6 @@ def train(
             if epoch_logs is not None:
                 logs.update(epoch_logs())
             cb.on_epoch_end(epoch, logs)
-            for key, value in logs.items():
-                history.setdefault(key, []).append(value)
             if model.stop_training:
                 break
     except KeyboardInterrupt:

@@ -294,3 +294,64 @@ def check_sample_weight(sample_weight, X):
     if not np.isfinite(sw).all():
         raise ValueError("sample_weight contains NaN or infinity.")
     return sw
+
+
+def _positive_int_or_pair(value):
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        return value > 0
+    return (
+        isinstance(value, (tuple, list)) and len(value) == 2 and _positive_ints(value)
+    )
+
+
+INT_OR_PAIR = Satisfies(_positive_int_or_pair, "a positive int or a pair of them")
+IMAGE_SHAPE = Satisfies(
+    lambda v: isinstance(v, (tuple, list)) and len(v) in (2, 3) and _positive_ints(v),
+    "None or a tuple of positive ints (height, width) or (height, width, channels)",
+)
+INT_INDEX = Interval(Integral, None, None)
+
+CNN_CONSTRAINTS = {
+    "filters": [INT_SEQUENCE],
+    "kernel_size": [INT_OR_PAIR],
+    "strides": [INT_OR_PAIR],
+    "padding": [OneOf("same", "valid")],
+    "pooling": [OneOf("max", "average", None)],
+    "pool_size": [INT_OR_PAIR],
+    "global_pooling": [OneOf("auto", "average", "max", None)],
+    "dense_layer_sizes": [INT_SEQUENCE],
+    **LAYER_CONSTRAINTS,
+    "random_flip": [OneOf(None, "horizontal", "vertical", "horizontal_and_vertical")],
+    "random_rotation": [Interval(Real, 0, 1, closed="both")],
+    "random_zoom": [Interval(Real, 0, 1, closed="left")],
+    "random_translation": [Interval(Real, 0, 1, closed="left")],
+    "image_shape": [NONE, IMAGE_SHAPE],
+    "base_model": [NONE, CALLABLE],
+    "fine_tune_from": [NONE, InstanceOf(str, label="a layer name"), INT_INDEX],
+}
+
+
+def _sequence_shape(value):
+    return _positive_ints(value, allow_empty=False) and len(value) == 2
+
+
+# SequenceClassifier (skdeep/sequence.py).
+SEQUENCE_CONSTRAINTS = {
+    "cell": [OneOf("auto", "lstm", "gru", "simple", "conv1d")],
+    "units": [NONEMPTY_INT_SEQUENCE],
+    "bidirectional": [BOOLEAN],
+    "pooling": [OneOf("max", "mean", "last")],
+    "dropout": [FRACTION],
+    "recurrent_dropout": [FRACTION],
+    "embedding_dim": [POSITIVE_INT],
+    "max_tokens": [NONE, Interval(Integral, 3, None, closed="left")],
+    "maxlen": [NONE, POSITIVE_INT],
+    "kernel_size": [POSITIVE_INT],
+    "activation": LAYER_CONSTRAINTS["activation"],
+    "dense_layer_sizes": [INT_SEQUENCE],
+    "input_kind": [OneOf("auto", "text", "tokens", "series")],
+    "sequence_shape": [
+        NONE,
+        Satisfies(_sequence_shape, "a (steps, channels) tuple of two positive ints"),
+    ],
+}

@@ -9,6 +9,7 @@ here, once.
 """
 
 import contextlib
+import importlib
 import random
 import threading
 import warnings
@@ -77,8 +78,9 @@ def _densify_rows(X, dtype):
     """Yield dense chunks of ``X`` (dense or sparse) in at most PREDICT_CHUNK rows."""
     for start in range(0, X.shape[0], PREDICT_CHUNK):
         chunk = X[start : start + PREDICT_CHUNK]
-        chunk = chunk.toarray() if sp.issparse(chunk) else chunk
-        yield np.asarray(chunk, dtype=dtype)
+        chunk = chunk.toarray() if sp.issparse(chunk) else np.asarray(chunk)
+        # Text and token ids stay as they are; only numbers take the network dtype.
+        yield chunk.astype(dtype, copy=False) if chunk.dtype.kind == "f" else chunk
 
 
 class BaseKerasEstimator(BaseEstimator, ABC):
@@ -92,6 +94,9 @@ class BaseKerasEstimator(BaseEstimator, ABC):
     _parameter_constraints = TRAINING_CONSTRAINTS
     # Whether X may be a SciPy sparse matrix (dense networks only).
     _accepts_sparse = False
+    # Modules that register custom Keras objects the network uses: imported
+    # before a pickled or saved network is loaded.
+    _keras_modules = ()
 
     # -- hooks for leaves ---------------------------------------------------
 
@@ -157,6 +162,9 @@ class BaseKerasEstimator(BaseEstimator, ABC):
         state = dict(super().__getstate__())
         for name in _CACHES:
             state.pop(name, None)
+        if self._keras_modules and "model_" in state:
+            # Unpickled first, so Keras finds the custom layers of model_.
+            state = {"_import_first": _ImportFirst(self._keras_modules), **state}
         return state
 
     def _validate_params(self):
@@ -396,6 +404,8 @@ class BaseKerasEstimator(BaseEstimator, ABC):
         return Predictor(self.model_, self._final_activation(self._target_encoder))
 
     def __setstate__(self, state):
+        state = dict(state)
+        state.pop("_import_first", None)
         super().__setstate__(state)
         if "model_" in state:
             self._predictor = self._make_predictor()
@@ -412,6 +422,22 @@ class BaseKerasEstimator(BaseEstimator, ABC):
         return predictor(X)
 
 
+def import_modules(modules):
+    """Import ``modules`` (names), for the custom Keras objects they register."""
+    for name in modules:
+        importlib.import_module(name)
+
+
+class _ImportFirst:
+    """Pickles as a call to :func:`import_modules` (unpickling to None)."""
+
+    def __init__(self, modules):
+        self.modules = tuple(modules)
+
+    def __reduce__(self):
+        return import_modules, (self.modules,)
+
+
 def _take(X, idx):
     if idx is None:
         return X
@@ -426,7 +452,7 @@ def _take(X, idx):
 
 def _weights_snapshot(model):
     optimizer = getattr(model, "optimizer", None)
-    opt_vars = [np.array(v) for v in optimizer.variables] if optimizer else []
+    opt_vars = [np.array(v.numpy()) for v in optimizer.variables] if optimizer else []
     return model.get_weights(), opt_vars
 
 

@@ -13,8 +13,8 @@ settings.load_profile("ci" if __import__("os").environ.get("CI") else "dev")
 # Small, fast settings for test-sized estimators.
 FAST = {
     "hidden_layer_sizes": (16,),
-    "epochs": 30,
-    "learning_rate": 0.01,
+    "epochs": 100,
+    "learning_rate": 0.02,
     "random_state": 0,
 }
 
