@@ -56,7 +56,9 @@ def test_randomized_search_and_cross_validate(regression_data):
         random_state=0,
     ).fit(X, y)
     assert search.best_score_ > 0.5
-    res = cross_validate(DenseRegressor(**FAST), X, y, cv=3, scoring=["r2", "neg_mae"])
+    res = cross_validate(
+        DenseRegressor(**FAST), X, y, cv=3, scoring=["r2", "neg_mean_absolute_error"]
+    )
     assert res["test_r2"].mean() > 0.5
 
 
