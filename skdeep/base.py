@@ -20,10 +20,10 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_regressor
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _training
+from . import _streams, _training
 from ._encoding import ClassifierTargetEncoder, RegressorTargetEncoder, make_loss
 from ._keras import get_keras
 from ._metrics import evaluate_metrics, resolve_metric
@@ -176,15 +176,18 @@ class BaseKerasEstimator(BaseEstimator, ABC):
 
     # -- the fit template ----------------------------------------------------
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the network on ``X`` and ``y``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, ...)
-            Training input.
+        X : array-like of shape (n_samples, ...), tf.data.Dataset or PyDataset
+            Training input. A ``tf.data.Dataset`` or ``keras.utils.PyDataset``
+            yielding ``(x, y)`` or ``(x, y, sample_weight)`` batches streams data
+            that does not fit in memory; ``y`` and ``sample_weight`` are then
+            None.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Target.
+            Target; required unless ``X`` is a stream.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights; a weight of 2 counts a row twice.
 
@@ -197,6 +200,11 @@ class BaseKerasEstimator(BaseEstimator, ABC):
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         self._validate_params()
+        if y is None and not _streams.is_stream(X):
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
         before = dict(self.__dict__)
         continuing = (incremental or self.warm_start) and self.__sklearn_is_fitted__()
         snapshot = _weights_snapshot(self.model_) if continuing else None
@@ -215,9 +223,15 @@ class BaseKerasEstimator(BaseEstimator, ABC):
             raise
 
     def _fit_steps(self, X, y, sample_weight, incremental, continuing, classes):
-        X, y = self._check_X_y(X, y, reset=not continuing)
-        check_finite_target(y)
-        sample_weight = check_sample_weight(sample_weight, X)
+        stream = X if _streams.is_stream(X) else None
+        if stream is not None:
+            X, y, sample_weight, stream_shape = self._scan_stream(
+                stream, y, sample_weight, continuing
+            )
+        else:
+            X, y = self._check_X_y(X, y, reset=not continuing)
+            check_finite_target(y)
+            sample_weight = check_sample_weight(sample_weight, X)
         if continuing:
             encoder, dtype = self._target_encoder, self._dtype
             model, rng = self.model_, self._rng
@@ -227,48 +241,50 @@ class BaseKerasEstimator(BaseEstimator, ABC):
             encoder = self._fit_target_encoder(y, sample_weight, classes)
             model = self._new_model(X, encoder, dtype, rng)
             self._train_fn = self._eval_fn = None
-        y_enc = encoder.transform(y, dtype)
-        sample_weight = sample_weight * self._class_sample_weight(y, encoder)
 
         validating = self.early_stopping and not incremental
-        if validating:
-            train_idx, val_idx = self._validation_split(y, encoder, rng)
+        validation = epoch_logs = None
+        if stream is not None:
+            data = self._stream_data(stream, y, encoder, dtype, *stream_shape)
         else:
-            train_idx, val_idx = np.arange(_training.n_rows(X)), None
-        batch_size = self._batch_size(len(train_idx))
-        data = _training.InMemoryData(
-            _take(X, train_idx),
-            y_enc[train_idx],
-            sample_weight[train_idx],
-            batch_size=batch_size,
-            dtype=dtype,
-        )
-        if getattr(self, "_train_fn", None) is None or self._fit_batch != batch_size:
-            self._train_fn = _training.make_train_function(model, batch_size)
-            self._eval_fn = _training.make_eval_function(model, batch_size)
-            self._fit_batch = batch_size
-        validation = None
-        if validating:
-            validation = _training.InMemoryData(
-                _take(X, val_idx),
-                y_enc[val_idx],
-                sample_weight[val_idx],
-                batch_size=batch_size,
-                dtype=dtype,
+            y_enc = encoder.transform(y, dtype)
+            sample_weight = sample_weight * self._class_sample_weight(y, encoder)
+            if validating:
+                train_idx, val_idx = self._validation_split(y, encoder, rng)
+            else:
+                train_idx, val_idx = np.arange(_training.n_rows(X)), None
+            batch_size = self._batch_size(len(train_idx))
+
+            def part(idx):
+                return _training.InMemoryData(
+                    _take(X, idx),
+                    y_enc[idx],
+                    sample_weight[idx],
+                    batch_size=batch_size,
+                    dtype=dtype,
+                )
+
+            data = part(train_idx)
+            validation = part(val_idx) if validating else None
+            epoch_logs = self._metric_logs(
+                model, encoder, dtype, X, y_enc, sample_weight, train_idx, val_idx
             )
-        callbacks = build_callbacks(
-            self, validating=validating, stop_early=not incremental
-        )
-        epoch_logs = self._metric_logs(
-            model, encoder, dtype, X, y_enc, sample_weight, train_idx, val_idx
-        )
+        if (
+            getattr(self, "_train_fn", None) is None
+            or self._fit_batch != data.batch_size
+        ):
+            self._train_fn = _training.make_train_function(model, data.batch_size)
+            self._eval_fn = _training.make_eval_function(model, data.batch_size)
+            self._fit_batch = data.batch_size
         history, interrupted = _training.train(
             model,
             data,
             epochs=1 if incremental else self.epochs,
             train_fn=self._train_fn,
             rng=rng,
-            callbacks=callbacks,
+            callbacks=build_callbacks(
+                self, validating=validating, stop_early=not incremental
+            ),
             validation=validation,
             eval_fn=self._eval_fn,
             verbose=self.verbose,
@@ -286,6 +302,60 @@ class BaseKerasEstimator(BaseEstimator, ABC):
             )
             raise KeyboardInterrupt
         return self
+
+    def _scan_stream(self, stream, y, sample_weight, continuing):
+        """Validate a whole stream once. Returns its first batch (validated, as
+        the network takes it), all targets, all weights and ``(n_batches,
+        largest_batch)``."""
+        if y is not None or sample_weight is not None:
+            raise TypeError(
+                "With a tf.data.Dataset or keras.utils.PyDataset, targets and "
+                "weights come from the stream's (x, y[, sample_weight]) batches: "
+                "call fit(stream) without y or sample_weight."
+            )
+        if self.early_stopping or self.metrics:
+            raise ValueError(
+                "early_stopping and metrics evaluate in-memory rows after each "
+                "epoch; with a stream, set early_stopping=False and metrics=None "
+                "(training then stops when the training loss stops improving), or "
+                "pass arrays."
+            )
+        first, y_all, sw_all, shape = _streams.scan(stream)
+        X, _ = self._check_X_y(first, y_all[: len(first)], reset=not continuing)
+        check_finite_target(y_all)
+        return X, y_all, check_sample_weight(sw_all, y_all), shape
+
+    def _stream_data(self, stream, y_all, encoder, dtype, n_batches, batch_size):
+        """Serve ``stream`` to the training loop, each batch checked like
+        prediction input and its targets encoded."""
+        class_weight = getattr(self, "class_weight", None)
+        if class_weight == "balanced":
+            if np.ndim(y_all) != 1:
+                raise ValueError(
+                    "class_weight='balanced' with a stream needs 1-D labels; pass "
+                    "a dict of weights for multilabel targets."
+                )
+            # From the whole stream's class counts, not one batch's.
+            labels = np.unique(y_all)
+            weights = compute_class_weight("balanced", classes=labels, y=y_all)
+            class_weight = dict(zip(labels, weights, strict=True))
+
+        def transform(x, y, sw, index):
+            x = self._check_X(x)
+            check_finite_target(y)
+            w = check_sample_weight(sw, x)
+            if class_weight is not None:
+                w = w * compute_sample_weight(class_weight, y)
+            return x, encoder.transform(y, dtype), w
+
+        return _streams.StreamData(
+            stream,
+            transform,
+            dtype=dtype,
+            batch_size=batch_size,
+            n=len(y_all),
+            n_batches=n_batches,
+        )
 
     def _commit(self, model, encoder, dtype, rng, history, continuing):
         """Record the fitted state: only now does the estimator look fitted."""
