@@ -88,11 +88,14 @@ def get_keras():
             # Defaults only: a user's own settings win.
             os.environ.setdefault("KERAS_BACKEND", "tensorflow")
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-            from ._threads import apply_thread_settings
+            from ._threads import apply_thread_settings, configure_tensorflow
 
             apply_thread_settings()
             with _filtered_native_stderr():
                 import keras
+                import tensorflow
+
+            configure_tensorflow(tensorflow)
 
             if keras.backend.backend() != "tensorflow":
                 raise ImportError(

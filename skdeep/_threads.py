@@ -21,6 +21,21 @@ def apply_thread_settings():
         os.environ.setdefault(_INTER, "1" if int(omp) == 1 else "2")
 
 
+def configure_tensorflow(tf):
+    """Apply the thread variables through TensorFlow's API, just after import and
+    before its runtime starts, so ``tf.config.threading`` reports them too."""
+    for var, setter in (
+        (_INTRA, tf.config.threading.set_intra_op_parallelism_threads),
+        (_INTER, tf.config.threading.set_inter_op_parallelism_threads),
+    ):
+        value = os.environ.get(var, "")
+        if value.isdigit():
+            try:
+                setter(int(value))
+            except RuntimeError:  # the runtime started before skdeep loaded it
+                pass
+
+
 def set_threads(intra_op=None, inter_op=None):
     """Set how many threads TensorFlow uses in this process.
 

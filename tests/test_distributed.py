@@ -1,0 +1,179 @@
+"""Scale-out through existing engines: joblib's loky backend, Dask and Ray
+(joblib backends on local clusters bound to loopback), dask-ml's Incremental
+over a chunked dask array, and TensorFlow thread settings in workers.
+
+Each cluster is started and stopped inside its fixture; each test is bounded in
+time. Marked ``distributed`` (run by default, and in CI).
+"""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skdeep import DenseClassifier, DenseRegressor
+
+pytestmark = [pytest.mark.distributed, pytest.mark.timeout(600)]
+# All cluster tests in one xdist worker: two clusters at once would oversubscribe
+# the cores and make the timings meaningless.
+pytestmark.append(pytest.mark.xdist_group("clusters"))
+
+GRID = {
+    "denseclassifier__hidden_layer_sizes": [(4,), (16,)],
+    "denseclassifier__learning_rate": [1e-4, 3e-2],
+}
+
+
+def _search(n_jobs=None):
+    X, y = make_classification(n_samples=120, n_features=5, random_state=0)
+    pipe = make_pipeline(
+        StandardScaler(),
+        DenseClassifier(epochs=20, random_state=0),
+    )
+    return GridSearchCV(pipe, GRID, cv=2, n_jobs=n_jobs).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def serial_search():
+    return _search()
+
+
+def _same_search(search, serial):
+    assert search.best_params_ == serial.best_params_
+    np.testing.assert_allclose(
+        search.cv_results_["mean_test_score"],
+        serial.cv_results_["mean_test_score"],
+        atol=1e-6,
+    )
+
+
+def test_loky_backend(serial_search):
+    _same_search(_search(n_jobs=2), serial_search)
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+    client = distributed.Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def test_dask_joblib_backend(dask_client, serial_search):
+    import joblib
+
+    with joblib.parallel_config("dask"):
+        search = _search(n_jobs=-1)
+    _same_search(search, serial_search)
+
+
+def test_dask_cross_validate_regressor(dask_client):
+    import joblib
+    from sklearn.datasets import make_regression
+
+    X, y = make_regression(n_samples=100, n_features=4, noise=1, random_state=0)
+    reg = DenseRegressor(hidden_layer_sizes=(16,), epochs=50, random_state=0)
+    with joblib.parallel_config("dask"):
+        res = cross_validate(reg, X, y, cv=2, n_jobs=-1)
+    serial = cross_validate(reg, X, y, cv=2)
+    np.testing.assert_allclose(res["test_score"], serial["test_score"], atol=1e-6)
+
+
+def test_dask_ml_incremental_partial_fit(dask_client):
+    da = pytest.importorskip("dask.array")
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    rng = np.random.RandomState(0)
+    X = da.from_array(rng.normal(size=(4000, 5)), chunks=(500, 5))
+    y = da.from_array((rng.normal(size=4000) > 0).astype(int), chunks=500)
+    assert X.numblocks[0] == 8
+    inc = wrappers.Incremental(
+        DenseClassifier(hidden_layer_sizes=(8,), random_state=0),
+        scoring="accuracy",
+    )
+    inc.fit(X, y, classes=[0, 1])
+    # One partial_fit (one pass) per block, in order.
+    assert inc.estimator_.n_iter_ == 8
+    assert inc.predict(X[:10]).compute().shape == (10,)
+
+
+@pytest.fixture(scope="module")
+def ray_backend():
+    ray = pytest.importorskip("ray")
+    from ray.util.joblib import register_ray
+
+    # Ray swaps 127.0.0.1 for the machine's own address; another loopback
+    # address keeps every Ray process on loopback (see SCALING.md).
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        _node_ip_address="127.0.0.2",
+        log_to_driver=False,
+    )
+    register_ray()
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def test_ray_joblib_backend(ray_backend, serial_search):
+    import joblib
+
+    with joblib.parallel_config("ray"):
+        search = _search(n_jobs=2)
+    _same_search(search, serial_search)
+
+
+def test_omp_num_threads_carries_over_to_tensorflow():
+    code = (
+        "import numpy as np, skdeep, tensorflow as tf\n"
+        "skdeep.DenseClassifier(epochs=1).fit(np.eye(4), [0, 1, 0, 1])\n"
+        "print(tf.config.threading.get_intra_op_parallelism_threads(),"
+        " tf.config.threading.get_inter_op_parallelism_threads())"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env.pop("TF_NUM_INTRAOP_THREADS", None)
+    env.pop("TF_NUM_INTEROP_THREADS", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["1", "1"]
+
+
+def test_set_threads_before_and_after_start():
+    code = (
+        "import warnings, numpy as np, skdeep\n"
+        "assert skdeep.set_threads(intra_op=1, inter_op=1)\n"
+        "skdeep.DenseClassifier(epochs=1).fit(np.eye(4), [0, 1, 0, 1])\n"
+        "import tensorflow as tf\n"
+        "print(tf.config.threading.get_intra_op_parallelism_threads())\n"
+        "with warnings.catch_warnings(record=True) as w:\n"
+        "    warnings.simplefilter('always')\n"
+        "    print(skdeep.set_threads(intra_op=2), len(w))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["1", "False", "1"]
