@@ -38,7 +38,13 @@ default_role = "literal"
 
 # -- API reference -------------------------------------------------------------
 # autosummary writes one stub page per object into docs/generated/ (gitignored),
-# so a clean clone builds the same pages.
+# so a clean clone builds the same pages. Stubs from an earlier build are removed
+# first: one for an object no longer listed would sit outside every toctree and
+# fail the build.
+GENERATED_DIR = DOCS_DIR / "generated"
+for stub in GENERATED_DIR.glob("*.rst"):
+    if stub.name != "examples.rst":
+        stub.unlink()
 autosummary_generate = True
 autosummary_imported_members = False
 autodoc_typehints = "none"
@@ -131,7 +137,7 @@ def write_examples_page():
         if not path.name.startswith("_"):
             lines += _example_section(path)
     text = "\n".join(lines) + "\n"
-    target = DOCS_DIR / "generated" / "examples.rst"
+    target = GENERATED_DIR / "examples.rst"
     target.parent.mkdir(exist_ok=True)
     # Rewrite only on change, so incremental builds stay incremental.
     if not target.exists() or target.read_text(encoding="utf-8") != text:
