@@ -221,15 +221,13 @@ def train(
     """
     keras = get_keras()
     history = {}
-
-    class Record(keras.callbacks.Callback):
-        # Last in the list, so it sees what earlier callbacks added to the logs.
-        def on_epoch_end(self, epoch, logs=None):
-            for key, value in (logs or {}).items():
-                history.setdefault(key, []).append(float(value))
+    if get_tf().distribute.has_strategy():
+        return _train_with_strategy(
+            model, data, epochs, callbacks, validation, verbose, history
+        )
 
     cb = keras.callbacks.CallbackList(
-        [*callbacks, Record()],
+        [*callbacks, _recorder(history)],
         add_history=False,
         add_progbar=verbose > 0,
         model=model,
@@ -268,4 +266,60 @@ def train(
     except KeyboardInterrupt:
         interrupted = True
     cb.on_train_end(logs)
+    return history, interrupted
+
+
+def _recorder(history):
+    keras = get_keras()
+
+    class Record(keras.callbacks.Callback):
+        # Last in the list, so it sees what earlier callbacks added to the logs.
+        def on_epoch_end(self, epoch, logs=None):
+            for key, value in (logs or {}).items():
+                history.setdefault(key, []).append(float(value))
+
+    return Record()
+
+
+def _train_with_strategy(model, data, epochs, callbacks, validation, verbose, history):
+    """Train with Keras's own ``fit`` when a ``tf.distribute`` strategy is in
+    scope: it splits each batch across the replicas (e.g. the GPUs of a
+    ``MirroredStrategy``), which our single-device loop does not."""
+    keras = get_keras()
+    for part in (data, validation):
+        if part is not None and (not isinstance(part, InMemoryData) or part.sparse):
+            raise ValueError(
+                "Training under a tf.distribute strategy takes dense in-memory "
+                "arrays; convert sparse input with .toarray() or train without the "
+                "strategy scope."
+            )
+
+    class DivergenceGuard(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            loss = (logs or {}).get("loss")
+            if loss is not None and not math.isfinite(float(loss)):
+                raise TrainingDivergedError(
+                    f"The training loss became {float(loss)}. Scale the inputs "
+                    "(e.g. StandardScaler), lower learning_rate, or check the data "
+                    "for extreme values."
+                )
+
+    val = None
+    if validation is not None:
+        val = (validation.X, validation.y, validation.sw)
+    interrupted = False
+    try:
+        model.fit(
+            data.X,
+            data.y,
+            sample_weight=data.sw,
+            batch_size=data.batch_size,
+            epochs=epochs,
+            validation_data=val,
+            callbacks=[DivergenceGuard(), *callbacks, _recorder(history)],
+            shuffle=True,
+            verbose=verbose,
+        )
+    except KeyboardInterrupt:
+        interrupted = True
     return history, interrupted

@@ -177,3 +177,18 @@ def test_set_threads_before_and_after_start():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["1", "False", "1"]
+
+
+def test_mirrored_strategy_scope_trains_with_keras_fit():
+    from skdeep._keras import get_tf
+
+    tf = get_tf()
+    X, y = make_classification(n_samples=120, n_features=5, random_state=0)
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    with strategy.scope():
+        clf = DenseClassifier(
+            hidden_layer_sizes=(8,), epochs=5, random_state=0, early_stopping=True
+        ).fit(X, y)
+    assert set(clf.history_) == {"loss", "val_loss"}
+    assert clf.n_iter_ == 5
+    assert clf.predict_proba(X).shape == (120, 2)
