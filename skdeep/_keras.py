@@ -63,6 +63,12 @@ def _mark_child():
     _state["forked_after_start"] = True
 
 
+def check_not_forked():
+    """Raise RuntimeError in a child forked after TensorFlow started."""
+    if _state["forked_after_start"]:
+        raise RuntimeError(FORK_MESSAGE)
+
+
 def tensorflow_started():
     """Return True if TensorFlow is imported in this process."""
     return "tensorflow" in sys.modules
@@ -78,8 +84,7 @@ def get_keras():
     ImportError
         If Keras is configured for another backend.
     """
-    if _state["forked_after_start"]:
-        raise RuntimeError(FORK_MESSAGE)
+    check_not_forked()
     keras = _state["keras"]
     if keras is not None:
         return keras

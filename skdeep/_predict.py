@@ -14,7 +14,7 @@ import threading
 import numpy as np
 from scipy.special import erf, expit, softmax
 
-from ._keras import get_keras, get_tf
+from ._keras import check_not_forked, get_keras, get_tf
 
 # Rows up to which the NumPy path is used; above it TensorFlow's threaded kernels
 # (or a GPU) win.
@@ -66,21 +66,27 @@ def _activation_name(fn):
 
 
 def _linear_layers(model):
-    """The layers of ``model`` if they form one chain from input to output."""
-    layers = list(model.layers)
+    """The layers of ``model`` if they form one chain from input to output.
+
+    The chain is walked back from the output through the model's own graph
+    nodes: a layer may have other nodes too (a loaded or unpickled
+    ``Sequential`` calls its layers more than once while rebuilding).
+    """
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         return None
-    previous = model.inputs[0]
-    for layer in layers:
-        if type(layer).__name__ == "InputLayer":
-            continue
-        nodes = getattr(layer, "_inbound_nodes", [])
-        if len(nodes) != 1 or len(nodes[0].input_tensors) != 1:
+    chain = []
+    tensor = model.outputs[0]
+    while tensor is not model.inputs[0]:
+        history = getattr(tensor, "_keras_history", None)
+        if history is None:
             return None
-        if nodes[0].input_tensors[0] is not previous:
+        layer, node_index, _ = history
+        node = layer._inbound_nodes[node_index]
+        if len(node.input_tensors) != 1:
             return None
-        previous = layer.output
-    return layers if previous is model.outputs[0] else None
+        chain.append(layer)
+        tensor = node.input_tensors[0]
+    return chain[::-1]
 
 
 def numpy_forward(model, final_activation=None):
@@ -198,11 +204,13 @@ class Predictor:
 
     def __call__(self, X):
         dtype = self.model.inputs[0].dtype
-        if len(self.model.inputs) == 1 and np.dtype(dtype).kind == "f":
+        # Only float inputs are cast; string and integer inputs go as they are.
+        if len(self.model.inputs) == 1 and str(dtype).startswith("float"):
             X = np.asarray(X, dtype=dtype)
         n = len(X)
         if self._numpy is not None and n <= self.numpy_max_rows:
             return self._numpy(X)
+        check_not_forked()
         fn = self._compiled_fn()
         if n == 0:
             return np.asarray(fn(X))

@@ -6,6 +6,7 @@ TensorFlow reads its thread-pool sizes once, when its runtime starts, and ignore
 worker does not start as many TensorFlow threads as the machine has cores.
 """
 
+import contextlib
 import os
 import warnings
 
@@ -30,10 +31,9 @@ def configure_tensorflow(tf):
     ):
         value = os.environ.get(var, "")
         if value.isdigit():
-            try:
+            # RuntimeError: the runtime started before skdeep loaded it.
+            with contextlib.suppress(RuntimeError):
                 setter(int(value))
-            except RuntimeError:  # the runtime started before skdeep loaded it
-                pass
 
 
 def set_threads(intra_op=None, inter_op=None):

@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _streams, _training
 from ._encoding import ClassifierTargetEncoder, RegressorTargetEncoder, make_loss
-from ._keras import get_keras
+from ._keras import check_not_forked, get_keras
 from ._metrics import evaluate_metrics, resolve_metric
 from ._predict import PREDICT_CHUNK, Predictor, compiled_forward
 from ._validation import (
@@ -199,6 +199,7 @@ class BaseKerasEstimator(BaseEstimator, ABC):
         return self._fit(X, y, sample_weight, incremental=False)
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        check_not_forked()
         self._validate_params()
         if y is None and not _streams.is_stream(X):
             raise ValueError(
