@@ -14,7 +14,9 @@ and ratios. Tools: skdeep, plain Keras written as the Keras guides show
 """
 
 import argparse
+import contextlib
 import gc
+import io
 import os
 import platform
 import statistics
@@ -99,7 +101,10 @@ def make_keras_wrapper(epochs, batch_size):
         return None
 
     def build(X, y):
-        return keras_model(X.shape[1], len(np.unique(y)))
+        # The wrapper one-hot encodes y.
+        model = keras_model(X.shape[1], y.shape[1])
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        return model
 
     return SKLearnClassifier(
         build, fit_kwargs={"epochs": epochs, "batch_size": batch_size, "verbose": 0}
@@ -191,6 +196,14 @@ def fig_predict_one_row(quick):
     kw = make_keras_wrapper(epochs, bs)
     if kw is not None:
         kw.fit(X, y)
+        quiet_predict = kw.predict
+
+        def kw_predict(rows):
+            # It calls model.predict with a progress bar; keep the report readable.
+            with contextlib.redirect_stdout(io.StringIO()):
+                return quiet_predict(rows)
+
+        kw.predict = kw_predict
         rows.append(
             (
                 "keras.wrappers SKLearnClassifier.predict",

@@ -1,0 +1,111 @@
+"""Property-based tests: on random shapes, dtypes, label sets, sparse or dense,
+tiny and degenerate data, fit/predict either succeeds with outputs of the right
+shape and finite values, or raises one of the documented errors.
+
+The CI profile (tests/conftest.py) runs 200 examples per property.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from skdeep import DenseClassifier, DenseRegressor
+
+pytestmark = pytest.mark.timeout(900)
+
+TINY = {"hidden_layer_sizes": (3,), "epochs": 2, "random_state": 0}
+# A fresh network per example is the point; deadline and data-size checks are not.
+SETTINGS = settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@st.composite
+def tables(draw):
+    n = draw(st.integers(min_value=0, max_value=12))
+    d = draw(st.integers(min_value=1, max_value=5))
+    dtype = draw(st.sampled_from([np.float32, np.float64, np.int64, np.int8]))
+    values = draw(
+        st.lists(
+            st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False),
+            min_size=n * d,
+            max_size=n * d,
+        )
+    )
+    X = np.asarray(values, dtype=np.float64).reshape(n, d).astype(dtype)
+    if draw(st.booleans()) and n:
+        X = (sp.csr_matrix if draw(st.booleans()) else sp.csc_matrix)(X)
+    if draw(st.integers(0, 9)) == 0 and n:  # sometimes a bad value
+        X = X.toarray() if sp.issparse(X) else X
+        X = X.astype(np.float64)
+        X[draw(st.integers(0, n - 1)), 0] = draw(st.sampled_from([np.nan, np.inf]))
+    return X
+
+
+@st.composite
+def labels(draw, n):
+    kind = draw(st.sampled_from(["int", "str", "bool", "multilabel"]))
+    if kind == "multilabel":
+        k = draw(st.integers(2, 3))
+        flat = draw(st.lists(st.integers(0, 1), min_size=n * k, max_size=n * k))
+        return np.asarray(flat, dtype=int).reshape(n, k)
+    n_classes = draw(st.integers(1, 4))
+    ids = draw(st.lists(st.integers(0, n_classes - 1), min_size=n, max_size=n))
+    ids = np.asarray(ids, dtype=int)
+    if kind == "str":
+        return np.array(["a", "bb", "c", "d"])[ids]
+    if kind == "bool":
+        return ids % 2 == 0
+    return ids * 3 - 2
+
+
+DOCUMENTED = (ValueError, TypeError)
+
+
+def _finite(a):
+    return np.isfinite(np.asarray(a, dtype=float)).all()
+
+
+@SETTINGS
+@given(data=st.data())
+def test_classifier_fit_predict_contract(data):
+    X = data.draw(tables())
+    y = data.draw(labels(X.shape[0]))
+    clf = DenseClassifier(**TINY)
+    try:
+        clf.fit(X, y)
+    except DOCUMENTED:
+        assert not hasattr(clf, "model_")  # a failed fit leaves nothing fitted
+        return
+    proba = clf.predict_proba(X)
+    pred = clf.predict(X)
+    assert proba.shape[0] == pred.shape[0] == X.shape[0]
+    assert _finite(proba) and ((proba >= 0) & (proba <= 1)).all()
+    if y.ndim == 1:
+        np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+        assert set(np.unique(pred)) <= set(np.unique(y))
+    else:
+        assert pred.shape == y.shape
+
+
+@SETTINGS
+@given(data=st.data())
+def test_regressor_fit_predict_contract(data):
+    X = data.draw(tables())
+    n = X.shape[0]
+    k = data.draw(st.integers(1, 3))
+    y = np.asarray(
+        data.draw(st.lists(st.floats(-1e6, 1e6), min_size=n * k, max_size=n * k))
+    ).reshape(n, k)
+    y = y[:, 0] if k == 1 and data.draw(st.booleans()) else y
+    reg = DenseRegressor(**TINY)
+    try:
+        reg.fit(X, y)
+    except DOCUMENTED:
+        assert not hasattr(reg, "model_")
+        return
+    pred = reg.predict(X)
+    assert pred.shape == y.shape and _finite(pred)
