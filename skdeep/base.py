@@ -64,6 +64,36 @@ def seeded(seed):
             np.random.set_state(np_state)  # noqa: NPY002
 
 
+@contextlib.contextmanager
+def compile_dtype(dtype):
+    """Compile in ``dtype``: Keras gives the compiled loss the global ``floatx``
+    dtype, and a float32 loss cannot be summed with the float64 penalties of a
+    float64 network. Hold the seeding lock around it, as the setting is global."""
+    keras = get_keras()
+    with _SEED_LOCK:
+        previous = keras.config.floatx()
+        keras.config.set_floatx(dtype)
+        try:
+            yield
+        finally:
+            keras.config.set_floatx(previous)
+
+
+def ensure_compiled_in(model, dtype):
+    """Recompile a restored model (unpickled or loaded: Keras rebuilt its loss in
+    float32) in ``dtype``, keeping its optimizer and that optimizer's state."""
+    compiled = getattr(model, "_compile_loss", None)
+    if compiled is None or getattr(compiled, "dtype", dtype) == dtype:
+        return
+    with compile_dtype(dtype):
+        model.compile(
+            optimizer=model.optimizer,
+            loss=model.loss,
+            metrics=getattr(model, "_compile_metrics", None) and model.metrics[1:],
+            jit_compile=False,
+        )
+
+
 def make_optimizer(optimizer, learning_rate):
     """A fresh Keras optimizer from a name, a class or an instance (copied)."""
     keras = get_keras()
@@ -236,6 +266,7 @@ class BaseKerasEstimator(BaseEstimator, ABC):
         if continuing:
             encoder, dtype = self._target_encoder, self._dtype
             model, rng = self.model_, self._rng
+            ensure_compiled_in(model, dtype)
         else:
             rng = check_random_state(self.random_state)
             dtype = self._resolve_dtype(X)
@@ -243,7 +274,9 @@ class BaseKerasEstimator(BaseEstimator, ABC):
             model = self._new_model(X, encoder, dtype, rng)
             self._train_fn = self._eval_fn = None
 
-        validating = self.early_stopping and not incremental
+        validating = not incremental and self._holds_out_validation(
+            None if stream is not None else _training.n_rows(X)
+        )
         validation = epoch_logs = None
         if stream is not None:
             data = self._stream_data(stream, y, encoder, dtype, *stream_shape)
@@ -314,7 +347,7 @@ class BaseKerasEstimator(BaseEstimator, ABC):
                 "weights come from the stream's (x, y[, sample_weight]) batches: "
                 "call fit(stream) without y or sample_weight."
             )
-        if self.early_stopping or self.metrics:
+        if self._holds_out_validation(None) or self.metrics:
             raise ValueError(
                 "early_stopping and metrics evaluate in-memory rows after each "
                 "epoch; with a stream, set early_stopping=False and metrics=None "
@@ -379,6 +412,11 @@ class BaseKerasEstimator(BaseEstimator, ABC):
 
     # -- fit steps -------------------------------------------------------------
 
+    def _holds_out_validation(self, n_samples):
+        """Whether a fit on ``n_samples`` rows (None: a stream) holds out
+        ``validation_fraction`` of them for early stopping."""
+        return bool(self.early_stopping)
+
     def _resolve_dtype(self, X):
         if self.dtype != "auto":
             return self.dtype
@@ -433,7 +471,8 @@ class BaseKerasEstimator(BaseEstimator, ABC):
                 X,
             )
             loss = make_loss(self.loss, encoder.kind, from_logits=logits, dtype=dtype)
-            self._compile(model, loss, encoder.kind)
+            with compile_dtype(dtype):
+                self._compile(model, loss, encoder.kind)
         return model
 
     def _metric_logs(self, model, encoder, dtype, X, y_enc, sw, train_idx, val_idx):
