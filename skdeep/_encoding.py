@@ -60,7 +60,11 @@ def make_loss(loss, kind, from_logits, dtype):
     fn = keras.losses.get(loss) if isinstance(loss, str) else loss
     if fn is None:
         raise ValueError(f"Unknown Keras loss {loss!r}; see keras.losses for names.")
-    return keras.losses.LossFunctionWrapper(
+    # Keras 3 does not export LossFunctionWrapper (the base of its built-in
+    # losses); keras is pinned below 3.16 in pyproject.toml.
+    from keras.src.losses.losses import LossFunctionWrapper
+
+    return LossFunctionWrapper(
         fn, reduction=reduction, dtype=dtype, name=getattr(fn, "__name__", None)
     )
 

@@ -61,6 +61,16 @@ def _encode(value, where):
         return {k: _encode(v, where) for k, v in value.items()}
     if isinstance(value, np.random.RandomState):
         return None
+    if hasattr(value, "_skdeep_reduce_") and not isinstance(value, type):
+        # skdeep's own parameter objects (e.g. ModelBuilder): a class name and
+        # its constructor arguments, each encoded (and checked) as a parameter.
+        cls = type(value)
+        args, kwargs = value._skdeep_reduce_()
+        return {
+            "__skdeep__": f"{cls.__module__}.{cls.__qualname__}",
+            "args": [_encode(v, where) for v in args],
+            "kwargs": {k: _encode(v, f"{where}__{k}") for k, v in kwargs.items()},
+        }
     if isinstance(value, type) or not callable(value) or hasattr(value, "get_config"):
         try:
             return {"__keras__": keras.saving.serialize_keras_object(value)}
@@ -102,6 +112,11 @@ def _decode(value, custom_objects):
             return keras.saving.deserialize_keras_object(
                 value["__keras__"], safe_mode=True
             )
+    if "__skdeep__" in value:
+        cls = _skdeep_class(value["__skdeep__"])
+        args = [_decode(v, custom_objects) for v in value["args"]]
+        kwargs = {k: _decode(v, custom_objects) for k, v in value["kwargs"].items()}
+        return cls(*args, **kwargs)
     if "__registered__" in value:
         name = value["__registered__"]
         obj = (custom_objects or {}).get(name) or keras.saving.get_registered_object(
@@ -204,6 +219,17 @@ def save(estimator, path):
     with zipfile.ZipFile(path, "a") as zf:
         payload["digest"] = _digest(zf)
         zf.writestr(_ENTRY, json.dumps(payload))
+
+
+def _skdeep_class(name):
+    """A parameter class of skdeep's own; never anything else from a file."""
+    module, _, qualname = name.rpartition(".")
+    cls = None
+    if module == "skdeep" or module.startswith("skdeep."):
+        cls = getattr(importlib.import_module(module), qualname, None)
+    if not (isinstance(cls, type) and hasattr(cls, "_skdeep_reduce_")):
+        raise ValueError(f"The file names {name!r}, which is not a skdeep class.")
+    return cls
 
 
 def _estimator_class(name):
