@@ -85,13 +85,11 @@ def ensure_compiled_in(model, dtype):
     compiled = getattr(model, "_compile_loss", None)
     if compiled is None or getattr(compiled, "dtype", dtype) == dtype:
         return
+    keras = get_keras()
+    config = keras.saving.deserialize_keras_object(model.get_compile_config())
+    config["optimizer"] = model.optimizer  # the same object: its state is kept
     with compile_dtype(dtype):
-        model.compile(
-            optimizer=model.optimizer,
-            loss=model.loss,
-            metrics=getattr(model, "_compile_metrics", None) and model.metrics[1:],
-            jit_compile=False,
-        )
+        model.compile(**config)
 
 
 def make_optimizer(optimizer, learning_rate):

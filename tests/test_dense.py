@@ -343,3 +343,16 @@ def test_float32_input_gives_float32_network(binary_data):
     assert clf64.model_.inputs[0].dtype == "float64"
     clf32 = DenseClassifier(**FAST, dtype="float32").fit(X, y)
     assert clf32.model_.inputs[0].dtype == "float32"
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_l1_l2_penalties_in_any_dtype(dtype, regression_data):
+    import pickle
+
+    X, y = regression_data
+    reg = DenseRegressor(**FAST, l1=1e-4, l2=1e-3, dtype=dtype).fit(X, y)
+    assert reg.score(X, y) > 0.5
+    # A restored model (Keras rebuilds its loss in float32) keeps training.
+    restored = pickle.loads(pickle.dumps(reg))
+    restored.partial_fit(X, y)
+    assert restored.n_iter_ == reg.n_iter_ + 1
