@@ -8,10 +8,14 @@ from ._threads import set_threads
 from ._version import __version__
 from .dense import DenseClassifier, DenseRegressor
 from .persistence import load, save
+from .wrappers import KerasClassifier, KerasRegressor, ModelBuilder
 
 __all__ = [
     "DenseClassifier",
     "DenseRegressor",
+    "KerasClassifier",
+    "KerasRegressor",
+    "ModelBuilder",
     "__version__",
     "load",
     "save",

@@ -260,6 +260,17 @@ LAYER_CONSTRAINTS = {
 
 DENSE_CONSTRAINTS = {"hidden_layer_sizes": [INT_SEQUENCE], **LAYER_CONSTRAINTS}
 
+# The bring-your-own-model estimators (skdeep/wrappers.py).
+WRAPPER_CONSTRAINTS = {
+    "model": [
+        Satisfies(
+            callable,
+            "a builder function, a skdeep.ModelBuilder or a keras.Model (the "
+            "network to train)",
+        )
+    ],
+}
+
 
 def check_finite_target(y):
     """Raise ValueError if a numeric target has NaN or infinity."""
@@ -337,7 +348,7 @@ def _sequence_shape(value):
 
 # SequenceClassifier (skdeep/sequence.py).
 SEQUENCE_CONSTRAINTS = {
-    "cell": [OneOf("auto", "lstm", "gru", "simple", "conv1d")],
+    "cell": [OneOf("conv1d", "lstm", "gru", "simple")],
     "units": [NONEMPTY_INT_SEQUENCE],
     "bidirectional": [BOOLEAN],
     "pooling": [OneOf("max", "mean", "last")],
@@ -350,6 +361,7 @@ SEQUENCE_CONSTRAINTS = {
     "activation": LAYER_CONSTRAINTS["activation"],
     "dense_layer_sizes": [INT_SEQUENCE],
     "input_kind": [OneOf("auto", "text", "tokens", "series")],
+    "early_stopping": [BOOLEAN, OneOf("auto")],
     "sequence_shape": [
         NONE,
         Satisfies(_sequence_shape, "a (steps, channels) tuple of two positive ints"),

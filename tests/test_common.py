@@ -2,13 +2,40 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdeep import DenseClassifier, DenseRegressor
+from skdeep import (
+    DenseClassifier,
+    DenseRegressor,
+    KerasClassifier,
+    KerasRegressor,
+    ModelBuilder,
+)
+
+
+def small_network(input_shape, n_outputs, output_activation, units=16):
+    """A user's builder for the bring-your-own-model wrappers (module level, so
+    that the pickling checks can find it)."""
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input(input_shape),
+            keras.layers.Dense(units, activation="relu"),
+            keras.layers.Dense(n_outputs, activation=output_activation),
+        ]
+    )
+
+
 
 # Test-sized settings: small layers and few epochs, enough to pass the accuracy
 # checks. test_defaults.py runs the same checks with default parameters.
 ESTIMATORS = [
     DenseClassifier(hidden_layer_sizes=(16,), epochs=50, learning_rate=0.01),
     DenseRegressor(hidden_layer_sizes=(16,), epochs=50, learning_rate=0.01),
+    # A plain builder function, and one with a model__ hyperparameter.
+    KerasClassifier(small_network, epochs=50, learning_rate=0.01),
+    KerasRegressor(
+        ModelBuilder(small_network, units=16), epochs=50, learning_rate=0.01
+    ),
 ]
 
 

@@ -3,11 +3,11 @@
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdeep import DenseClassifier, DenseRegressor
+from skdeep import CNNClassifier, DenseClassifier, DenseRegressor
 
 pytestmark = pytest.mark.defaults
 
 
-@parametrize_with_checks([DenseClassifier(), DenseRegressor()])
+@parametrize_with_checks([DenseClassifier(), DenseRegressor(), CNNClassifier()])
 def test_defaults_pass_sklearn_checks(estimator, check):
     check(estimator)

@@ -7,6 +7,17 @@ leaves the last layer linear (logits), which the estimators pair with a loss tha
 takes logits, for numerical stability. One module per family.
 """
 
+from .cnn import augmentation, cnn_network, conv_block, copy_model, transfer_network
 from .dense import dense_block, dense_network, output_layer, seeded
 
-__all__ = ["dense_block", "dense_network", "output_layer", "seeded"]
+__all__ = [
+    "augmentation",
+    "cnn_network",
+    "conv_block",
+    "copy_model",
+    "dense_block",
+    "dense_network",
+    "output_layer",
+    "seeded",
+    "transfer_network",
+]

@@ -1,0 +1,506 @@
+"""Convolutional networks for images, with data augmentation and transfer learning."""
+
+import inspect
+import math
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._docstring import TRAINING_PARAMETERS, fill_doc
+from ._encoding import make_loss
+from ._keras import get_keras
+from ._validation import CNN_CONSTRAINTS
+from .architectures import cnn_network, copy_model, transfer_network
+from .architectures.cnn import set_fine_tuning, trainable_flags
+from .base import KerasClassifierBase, compile_dtype
+
+CNN_PARAMETERS = """\
+filters : tuple of int, default=(32, 64)
+        Filters of each convolution block: one ``Conv2D``, then pooling. ``()``
+        gives no convolutions. Not used with ``base_model``.
+    kernel_size : int or tuple of 2 int, default=3
+        Height and width of the convolution windows.
+    strides : int or tuple of 2 int, default=1
+        Strides of the convolutions.
+    padding : {"same", "valid"}, default="same"
+        Padding of the convolutions; ``"same"`` keeps small images usable.
+    activation : str, default="relu"
+        Activation of the convolutions and of the dense head: ``"relu"``,
+        ``"tanh"``, ``"sigmoid"``, ``"leaky_relu"``, ``"elu"``, ``"gelu"``,
+        ``"selu"``, ``"linear"``, ``"softplus"``, ``"softsign"``, ``"swish"``,
+        ``"silu"``, ``"relu6"``, ``"hard_sigmoid"`` or ``"mish"``.
+    batch_normalization : bool, default=False
+        Batch normalisation before each activation.
+    pooling : {"max", "average"} or None, default="max"
+        Pooling after each convolution (with ``"same"`` padding), or None.
+    pool_size : int or tuple of 2 int, default=2
+        Window and stride of the pooling.
+    global_pooling : {"auto", "average", "max"} or None, default="auto"
+        How the last feature maps become one vector for the head: global
+        average or max pooling, or None to flatten them. ``"auto"`` flattens
+        the maps of the built-in convolutions and averages those of a
+        ``base_model``.
+    dense_layer_sizes : tuple of int, default=(128,)
+        Units of the hidden ``Dense`` layers of the head; ``()`` for none.
+    dropout : float, default=0.0
+        Dropout rate after each convolution block and each hidden dense layer,
+        in [0, 1).
+    l1 : float, default=0.0
+        L1 penalty on the convolution and dense kernels.
+    l2 : float, default=0.0
+        L2 penalty on the convolution and dense kernels.
+    kernel_initializer : str, default="he_uniform"
+        Initializer of the convolution and dense kernels (He initialisation
+        suits ReLU networks and converges faster here than Glorot's).
+    random_flip : {"horizontal", "vertical", "horizontal_and_vertical"} or None, \
+default=None
+        Data augmentation: mirror training images at random. Like the three
+        parameters below, it acts in training only; predictions are
+        deterministic.
+    random_rotation : float, default=0.0
+        Data augmentation: rotate training images at random by up to this
+        fraction of a full turn (0.05 is 18 degrees).
+    random_zoom : float, default=0.0
+        Data augmentation: zoom training images in or out at random by up to
+        this fraction.
+    random_translation : float, default=0.0
+        Data augmentation: shift training images at random by up to this
+        fraction of their height and width.
+    image_shape : tuple of int or None, default=None
+        ``(height, width)`` or ``(height, width, channels)`` of one image, to
+        read 2-D input of flattened images (e.g. after a scikit-learn
+        transformer in a ``Pipeline``). With None, 2-D input with a square
+        number of features ``s * s`` is read as ``s x s`` grey images, and any
+        other ``(n, f)`` input as one-pixel-high images ``(1, f, 1)``.
+    base_model : keras.Model, callable or None, default=None
+        Transfer learning: a network (e.g. a ``keras.applications`` model with
+        ``include_top=False``) used as a frozen feature extractor under a new
+        head (``global_pooling``, ``dense_layer_sizes``, output layer). Each
+        fit works on a copy; your model is never changed. A callable is called
+        with ``input_shape=(height, width, channels)`` if it takes that
+        argument, else with none, and must return a ``keras.Model``.
+    fine_tune_from : str, int or None, default=None
+        With ``base_model``: None keeps the whole base frozen; a layer name or
+        index into ``base_model.layers`` (negative counts from the end) makes
+        that layer and all after it trainable. Batch normalisation layers of
+        the base stay frozen, in inference mode with their statistics, as Keras
+        recommends for fine-tuning. With
+        ``warm_start=True``, changing it between fits is the second stage of
+        transfer learning: training continues from the fitted model with the
+        new layers unfrozen, under a fresh optimizer at the current
+        ``learning_rate``."""
+
+
+# Values of the widest feature map per prediction call (256 MB in float32).
+_ACTIVATION_BUDGET = 2**26
+
+# The shared text, with this family's defaults.
+_TRAINING_PARAMETERS = TRAINING_PARAMETERS.replace("{epochs}", "20").replace(
+    'batch_size : int or "auto", default="auto"',
+    'batch_size : int or "auto", default=128',
+)
+
+
+def _with_channel(shape):
+    shape = tuple(int(s) for s in shape)
+    return shape if len(shape) == 3 else (*shape, 1)
+
+
+def _accepts_input_shape(fn):
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(
+        p.name == "input_shape" or p.kind is inspect.Parameter.VAR_KEYWORD
+        for p in params
+    )
+
+
+@fill_doc(cnn_parameters=CNN_PARAMETERS, training_parameters=_TRAINING_PARAMETERS)
+class CNNClassifier(KerasClassifierBase):
+    """Convolutional network classifier for images.
+
+    Blocks of ``Conv2D`` and pooling, then a dense head, built from flat
+    parameters that a grid search can vary one at a time; optional data
+    augmentation in training; transfer learning from a ``base_model``, frozen
+    or fine-tuned from a layer. Binary, multiclass and multilabel targets with
+    labels of any type, ``predict_proba``, sample and class weights, early
+    stopping, learning curves, reproducible fits.
+
+    Images come as ``(n, height, width, channels)``, as ``(n, height,
+    width)`` (grey), or flattened as ``(n, height * width * channels)`` with
+    ``image_shape``, so that scikit-learn transformers can come before it in a
+    ``Pipeline``. Scale pixel values to about [0, 1] (``MinMaxScaler``, or
+    ``X / 255``).
+
+    Convolutions are much faster in float32 than in float64 on a CPU (about
+    6x): pass float32 images (e.g. ``X.astype("float32") / 255``) or set
+    ``dtype="float32"``.
+
+    Parameters
+    ----------
+    {cnn_parameters}
+    {training_parameters}
+        With ``base_model``, ``"auto"`` is float32 (pretrained networks are).
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into the sample weights: a dict of
+        label to weight, or ``"balanced"`` for weights inversely proportional to
+        class frequencies.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The labels seen in fit (label indices for multilabel targets).
+    {fitted_attributes}
+
+    See Also
+    --------
+    DenseClassifier : A multi-layer perceptron for tables.
+    skdeep.architectures.cnn_network : The network builder.
+
+    Notes
+    -----
+    ``n_features_in_`` is the number of values in one image, ``height * width
+    * channels``. At predict time images may come in any of the three forms, as
+    long as they have the shape seen in fit.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import MinMaxScaler
+    >>> from skdeep import CNNClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = make_pipeline(
+    ...     MinMaxScaler(),
+    ...     CNNClassifier(filters=(16,), image_shape=(8, 8), epochs=5, random_state=0),
+    ... )
+    >>> clf.fit(X[:1000], y[:1000]).score(X[1000:], y[1000:]) > 0.8
+    True
+    >>> clf[-1].model_.output_shape
+    (None, 10)
+    """
+
+    _parameter_constraints = {
+        **KerasClassifierBase._parameter_constraints,
+        **CNN_CONSTRAINTS,
+    }
+    # The shape of one image, saved by skdeep.save besides the public state.
+    _persisted_state = ("_image_shape",)
+
+    def __init__(
+        self,
+        filters=(32, 64),
+        kernel_size=3,
+        *,
+        strides=1,
+        padding="same",
+        activation="relu",
+        batch_normalization=False,
+        pooling="max",
+        pool_size=2,
+        global_pooling="auto",
+        dense_layer_sizes=(128,),
+        dropout=0.0,
+        l1=0.0,
+        l2=0.0,
+        kernel_initializer="he_uniform",
+        random_flip=None,
+        random_rotation=0.0,
+        random_zoom=0.0,
+        random_translation=0.0,
+        image_shape=None,
+        base_model=None,
+        fine_tune_from=None,
+        optimizer="adam",
+        learning_rate=1e-3,
+        loss="auto",
+        metrics=None,
+        epochs=20,
+        batch_size=128,
+        early_stopping=False,
+        validation_fraction=0.1,
+        patience=10,
+        min_delta=1e-4,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        dtype="auto",
+        class_weight=None,
+    ):
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.strides = strides
+        self.padding = padding
+        self.activation = activation
+        self.batch_normalization = batch_normalization
+        self.pooling = pooling
+        self.pool_size = pool_size
+        self.global_pooling = global_pooling
+        self.dense_layer_sizes = dense_layer_sizes
+        self.dropout = dropout
+        self.l1 = l1
+        self.l2 = l2
+        self.kernel_initializer = kernel_initializer
+        self.random_flip = random_flip
+        self.random_rotation = random_rotation
+        self.random_zoom = random_zoom
+        self.random_translation = random_translation
+        self.image_shape = image_shape
+        self.base_model = base_model
+        self.fine_tune_from = fine_tune_from
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.loss = loss
+        self.metrics = metrics
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.min_delta = min_delta
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.dtype = dtype
+        self.class_weight = class_weight
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+    # -- input: images in three forms --------------------------------------------
+
+    def _check_X_y(self, X, y, reset):
+        return self._as_images(X, y, reset=reset)
+
+    def _check_X(self, X):
+        return self._as_images(X, None, reset=False)
+
+    def _as_images(self, X, y, *, reset):
+        """Validate ``X`` (and ``y``) and return ``X`` as ``(n, h, w, c)``.
+
+        scikit-learn's bookkeeping (``n_features_in_``, feature names, NaN,
+        infinity, complex and empty checks) runs on the flattened images.
+        """
+        images = _image_array(X)
+        if images is None:
+            return self._flat_rows_as_images(X, y, reset=reset)
+        shape = _with_channel(images.shape[1:])
+        expected = self._expected_shape(reset)
+        if expected is not None and shape != expected:
+            if reset:
+                raise ValueError(
+                    f"X has images of shape {shape}, but image_shape="
+                    f"{self.image_shape!r}. Leave image_shape=None for image "
+                    "input, or pass images of that shape."
+                )
+            raise ValueError(
+                f"X has images of shape {shape}, but {type(self).__name__} was "
+                f"fitted on images of shape {expected}. Pass images of shape "
+                f"(n, {', '.join(map(str, expected))}) or rows of "
+                f"{math.prod(expected)} values."
+            )
+        flat = images.reshape(images.shape[0], math.prod(images.shape[1:]))
+        out = self._validate(flat, y, reset)
+        X_flat, y = out if y is not None else (out, None)
+        if reset:
+            self._image_shape = shape
+        X_img = X_flat.reshape((X_flat.shape[0], *shape))
+        return X_img if y is None else (X_img, y)
+
+    def _flat_rows_as_images(self, X, y, *, reset):
+        if not reset and hasattr(self, "_image_shape"):
+            n_features = _n_columns(X)
+            if n_features is not None and n_features != self.n_features_in_:
+                raise ValueError(
+                    f"X has {n_features} features, but {type(self).__name__} is "
+                    f"expecting {self.n_features_in_} features as input: images "
+                    f"of shape {self._image_shape}, flattened. Pass rows of "
+                    f"{self.n_features_in_} values, or images of shape "
+                    f"(n, {', '.join(map(str, self._image_shape))})."
+                )
+        out = self._validate(X, y, reset)
+        X_flat, y = out if y is not None else (out, None)
+        if reset:
+            self._image_shape = self._shape_of_rows(X_flat.shape[1])
+        X_img = X_flat.reshape((X_flat.shape[0], *self._image_shape))
+        return X_img if y is None else (X_img, y)
+
+    def _validate(self, X, y, reset):
+        kwargs = {"reset": reset, "dtype": (np.float64, np.float32)}
+        if y is None:
+            return validate_data(self, X, **kwargs)
+        return validate_data(self, X, y, multi_output=True, **kwargs)
+
+    def _expected_shape(self, reset):
+        if not reset:
+            return self._image_shape
+        if self.image_shape is None:
+            return None
+        return _with_channel(self.image_shape)
+
+    def _shape_of_rows(self, n_features):
+        """The image shape of 2-D input with ``n_features`` columns."""
+        if self.image_shape is not None:
+            shape = _with_channel(self.image_shape)
+            if math.prod(shape) != n_features:
+                raise ValueError(
+                    f"image_shape={self.image_shape!r} holds {math.prod(shape)} "
+                    f"values per image, but X has {n_features} features per row."
+                )
+            return shape
+        side = math.isqrt(n_features)
+        if side * side == n_features:
+            return (side, side, 1)
+        return (1, n_features, 1)
+
+    def _forward(self, X):
+        # Feature maps are far larger than the images: bound the rows per call
+        # so that large inputs do not take gigabytes (the base's chunks suit
+        # dense networks).
+        check_is_fitted(self)
+        X = self._check_X(X)
+        height, width, _ = self._image_shape
+        widest = max((*self.filters, 64)) if self.base_model is None else 512
+        rows = max(1, min(8192, _ACTIVATION_BUDGET // (height * width * widest)))
+        if len(X) <= rows:
+            return self._predictor(X)
+        return np.concatenate(
+            [
+                self._predictor(X[start : start + rows])
+                for start in range(0, len(X), rows)
+            ]
+        )
+
+    # -- network -----------------------------------------------------------------
+
+    def _fit_steps(self, X, y, sample_weight, incremental, continuing, classes):
+        if continuing and self.base_model is not None:
+            self._follow_fine_tune_from()
+        return super()._fit_steps(X, y, sample_weight, incremental, continuing, classes)
+
+    def _follow_fine_tune_from(self):
+        """Stage two of transfer learning: a warm-start fit after
+        ``set_params(fine_tune_from=...)`` continues from a copy of the model with
+        the new layers unfrozen, compiled afresh at the current learning rate."""
+        keras = get_keras()
+        inner = [
+            layer for layer in self.model_.layers if isinstance(layer, keras.Model)
+        ]
+        if len(inner) != 1:
+            return
+        flags = trainable_flags(inner[0], self.fine_tune_from)
+        if flags == [layer.trainable for layer in inner[0].layers]:
+            return
+        # A copy: if this fit fails, the estimator keeps its previous model.
+        model = copy_model(self.model_)
+        base = next(layer for layer in model.layers if isinstance(layer, keras.Model))
+        set_fine_tuning(base, self.fine_tune_from)
+        encoder = self._target_encoder
+        logits = self._output_is_logits()
+        loss = make_loss(self.loss, encoder.kind, from_logits=logits, dtype=self._dtype)
+        with compile_dtype(self._dtype):
+            self._compile(model, loss, encoder.kind)
+        self.model_ = model
+        self._train_fn = self._eval_fn = None
+
+    def _resolve_dtype(self, X):
+        if self.dtype == "auto" and self.base_model is not None:
+            return "float32"
+        return super()._resolve_dtype(X)
+
+    def _base_model_instance(self, input_shape):
+        keras = get_keras()
+        base = self.base_model
+        if not isinstance(base, keras.Model):
+            if _accepts_input_shape(base):
+                base = base(input_shape=tuple(input_shape))
+            else:
+                base = base()
+            if not isinstance(base, keras.Model):
+                raise TypeError(
+                    "base_model must be a keras.Model or a callable returning "
+                    f"one; the callable returned {type(base).__name__}."
+                )
+        return base
+
+    def _build_network(self, input_shape, n_outputs, output_activation, dtype, seed, X):
+        shared = {
+            "dense_layer_sizes": tuple(self.dense_layer_sizes),
+            "activation": self.activation,
+            "dropout": self.dropout,
+            "batch_normalization": self.batch_normalization,
+            "l1": self.l1,
+            "l2": self.l2,
+            "kernel_initializer": self.kernel_initializer,
+            "random_flip": self.random_flip,
+            "random_rotation": self.random_rotation,
+            "random_zoom": self.random_zoom,
+            "random_translation": self.random_translation,
+            "dtype": dtype,
+            "seed": seed,
+        }
+        if self.base_model is None:
+            if self.fine_tune_from is not None:
+                raise ValueError(
+                    f"fine_tune_from={self.fine_tune_from!r} needs a base_model to "
+                    "fine-tune; set base_model, or leave fine_tune_from=None."
+                )
+            pooling = None if self.global_pooling == "auto" else self.global_pooling
+            return cnn_network(
+                input_shape,
+                n_outputs,
+                output_activation,
+                filters=tuple(self.filters),
+                kernel_size=self.kernel_size,
+                strides=self.strides,
+                padding=self.padding,
+                pooling=self.pooling,
+                pool_size=self.pool_size,
+                global_pooling=pooling,
+                **shared,
+            )
+        pooling = "average" if self.global_pooling == "auto" else self.global_pooling
+        return transfer_network(
+            input_shape,
+            n_outputs,
+            output_activation,
+            base_model=self._base_model_instance(input_shape),
+            fine_tune_from=self.fine_tune_from,
+            global_pooling=pooling,
+            **shared,
+        )
+
+
+def _image_array(X):
+    """``X`` as an array if it holds images (3 or 4 axes), else None."""
+    if sp.issparse(X) or hasattr(X, "iloc"):
+        return None
+    ndim = getattr(X, "ndim", None)
+    if ndim is None:
+        try:
+            X = np.asarray(X)
+        except (ValueError, TypeError):
+            return None
+        ndim = X.ndim
+    if ndim not in (3, 4):
+        if ndim is not None and ndim > 4:
+            raise ValueError(
+                f"X has {ndim} axes; CNNClassifier takes images as (n, height, "
+                "width, channels), (n, height, width) or flattened (n, values)."
+            )
+        return None
+    return np.asarray(X)
+
+
+def _n_columns(X):
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) == 2:
+        return shape[1]
+    return None

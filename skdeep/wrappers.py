@@ -1,0 +1,755 @@
+"""Bring your own Keras model: ``KerasClassifier`` and ``KerasRegressor``.
+
+The user's model comes as a *builder* (a function, called afresh in each fit
+with the arguments it declares) or as a ``keras.Model`` *template* (copied with
+fresh weights in each fit, never trained itself). Everything else (target
+encoding, seeding, the training loop, early stopping, history, persistence,
+fast prediction) is the shared base's.
+
+Builder hyperparameters are ``model__<name>`` parameters through scikit-learn's
+own nested-parameter protocol: :class:`ModelBuilder` holds the builder and its
+hyperparameters and implements ``get_params``/``set_params``, exactly as a
+pipeline step does, so the estimators keep explicit ``__init__`` signatures and
+scikit-learn's unmodified ``get_params`` and ``clone``.
+"""
+
+import contextlib
+import inspect
+import sys
+import warnings
+
+import numpy as np
+from sklearn.base import clone, is_regressor
+from sklearn.utils.validation import validate_data
+
+from ._docstring import fill_doc
+from ._encoding import _wants_one_hot
+from ._keras import get_keras
+from ._predict import Predictor
+from ._validation import WRAPPER_CONSTRAINTS
+from .base import KerasClassifierBase, KerasRegressorBase
+
+# What a builder may declare to learn about the data; the rest of its
+# parameters are its hyperparameters.
+META_ARGUMENTS = ("input_shape", "n_outputs", "output_activation", "n_classes")
+_KEYWORD_KINDS = (
+    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    inspect.Parameter.KEYWORD_ONLY,
+)
+
+
+def _name(function):
+    return getattr(function, "__qualname__", None) or repr(function)
+
+
+def _signature(function):
+    """``(keyword parameters, takes **kwargs)`` of ``function``."""
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        # No signature to read (some C callables): pass it everything.
+        return {}, True
+    keywords = {n: p for n, p in parameters.items() if p.kind in _KEYWORD_KINDS}
+    var_keyword = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+    return keywords, var_keyword
+
+
+def is_keras_model(obj):
+    """Whether ``obj`` is a ``keras.Model`` instance (without importing Keras:
+    if Keras is not imported, nothing can be a Keras model)."""
+    keras = sys.modules.get("keras")
+    model_class = getattr(keras, "Model", None)
+    return isinstance(model_class, type) and isinstance(obj, model_class)
+
+
+class ModelBuilder:
+    """A Keras model builder function with its hyperparameters.
+
+    ``KerasClassifier(model=ModelBuilder(build, units=64))`` makes ``units`` the
+    estimator parameter ``model__units``: it appears in ``get_params``, survives
+    ``clone``, and ``GridSearchCV`` can search it
+    (``{"model__units": [16, 64]}``). Hyperparameters left out keep the
+    defaults of ``build``'s signature, and are listed by ``get_params`` too.
+    ``set_params(model__units=...)`` on an estimator whose ``model`` is a plain
+    function wraps it in a ``ModelBuilder`` for you.
+
+    Parameters
+    ----------
+    function : callable
+        Returns a ``keras.Model``. Called with the keyword arguments it declares
+        among ``input_shape`` (one sample's shape, without the batch axis),
+        ``n_outputs`` (units of the output layer), ``output_activation``
+        (``"sigmoid"``, ``"softmax"`` or ``"linear"``), ``n_classes``
+        (classifiers), and with its hyperparameters.
+    **hyperparameters
+        Values for ``function``'s other parameters.
+
+    Examples
+    --------
+    >>> from skdeep import ModelBuilder
+    >>> def build(input_shape, n_outputs, output_activation, units=32):
+    ...     import keras
+    ...     return keras.Sequential([
+    ...         keras.Input(input_shape),
+    ...         keras.layers.Dense(units, activation="relu"),
+    ...         keras.layers.Dense(n_outputs, activation=output_activation),
+    ...     ])
+    >>> builder = ModelBuilder(build, units=8)
+    >>> builder
+    ModelBuilder(build, units=8)
+    >>> builder.get_params()
+    {'units': 8}
+    >>> model = builder(input_shape=(4,), n_outputs=3, output_activation="softmax")
+    >>> model.output_shape
+    (None, 3)
+    """
+
+    def __init__(self, function, /, **hyperparameters):
+        if not callable(function) or is_keras_model(function):
+            raise TypeError(
+                "ModelBuilder takes a function that returns a keras.Model, got "
+                f"{function!r}. Pass a keras.Model to the estimator's model= "
+                "directly; it has no hyperparameters."
+            )
+        self.function = function
+        self.hyperparameters = {}
+        self.set_params(**hyperparameters)
+
+    def _hyperparameter_names(self):
+        keywords, var_keyword = _signature(self.function)
+        return [n for n in keywords if n not in META_ARGUMENTS], var_keyword
+
+    def get_params(self, deep=True):
+        """The builder's hyperparameters: the signature's defaults, overridden
+        by the values given.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also list the parameters of hyperparameter values that have
+            ``get_params``, as ``<name>__<parameter>``.
+
+        Returns
+        -------
+        params : dict
+        """
+        keywords, _ = _signature(self.function)
+        params = {
+            n: p.default
+            for n, p in keywords.items()
+            if n not in META_ARGUMENTS and p.default is not p.empty
+        }
+        params.update(self.hyperparameters)
+        if deep:
+            for name, value in list(params.items()):
+                if hasattr(value, "get_params") and not isinstance(value, type):
+                    for key, sub in value.get_params().items():
+                        params[f"{name}__{key}"] = sub
+        return params
+
+    def set_params(self, **params):
+        """Set hyperparameters (``name=value``, or ``name__sub=value`` for a
+        value with ``set_params``).
+
+        Returns
+        -------
+        self : ModelBuilder
+
+        Raises
+        ------
+        ValueError
+            If the builder function does not take a parameter of that name.
+        """
+        names, var_keyword = self._hyperparameter_names()
+        nested = {}
+        for key, value in params.items():
+            name, delim, sub = key.partition("__")
+            if name in META_ARGUMENTS:
+                raise ValueError(
+                    f"{name!r} is set by the estimator from the data in each fit; "
+                    f"it cannot be a hyperparameter of {_name(self.function)}."
+                )
+            if not var_keyword and name not in names:
+                raise ValueError(
+                    f"Invalid hyperparameter {name!r} for the builder "
+                    f"{_name(self.function)}, whose hyperparameters are "
+                    f"{names}. Check the spelling of model__{name}, or add the "
+                    "parameter to the builder's signature."
+                )
+            if delim:
+                nested.setdefault(name, {})[sub] = value
+            else:
+                self.hyperparameters[name] = value
+        for name, sub_params in nested.items():
+            self.get_params(deep=False)[name].set_params(**sub_params)
+        return self
+
+    def __sklearn_clone__(self):
+        # A new builder with clones of the values: clone() keeps every one.
+        return type(self)(
+            self.function,
+            **{k: clone(v, safe=False) for k, v in self.hyperparameters.items()},
+        )
+
+    def _skdeep_reduce_(self):
+        # How skdeep.save writes this object: the function must be registered.
+        return (self.function,), dict(self.hyperparameters)
+
+    def __call__(self, **meta):
+        """Build a model: ``meta`` holds the data-dependent arguments
+        (``input_shape``, ``n_outputs``, ...); only those the function
+        declares are passed, with the hyperparameters."""
+        keywords, var_keyword = _signature(self.function)
+        kwargs = {
+            k: v for k, v in meta.items() if var_keyword or k in keywords
+        } | self.hyperparameters
+        missing = [
+            n for n, p in keywords.items() if p.default is p.empty and n not in kwargs
+        ]
+        needs_data = [n for n in missing if n in META_ARGUMENTS]
+        if needs_data:
+            raise TypeError(
+                f"The builder {_name(self.function)} needs {needs_data}, which "
+                "this estimator does not give it (n_classes is for classifiers); "
+                "give them defaults or remove them."
+            )
+        if missing:
+            hint = ", ".join(f"model__{n}=..." for n in missing)
+            raise TypeError(
+                f"The builder {_name(self.function)} needs {missing}, which the "
+                f"estimator does not provide: set them with set_params({hint}) or "
+                f"ModelBuilder({_name(self.function)}, ...), or give them "
+                "defaults. Data-dependent arguments it may declare: "
+                f"{list(META_ARGUMENTS)}."
+            )
+        model = self.function(**kwargs)
+        if not is_keras_model(model):
+            raise TypeError(
+                f"The builder {_name(self.function)} returned "
+                f"{type(model).__name__}; it must return a keras.Model."
+            )
+        return model
+
+    def __repr__(self):
+        args = [_name(self.function)]
+        args += [f"{k}={v!r}" for k, v in self.hyperparameters.items()]
+        return f"ModelBuilder({', '.join(args)})"
+
+
+@contextlib.contextmanager
+def _default_float(dtype):
+    """Make ``dtype`` the default of layers and inputs a builder creates.
+
+    The dtype policy is thread-local in Keras but ``floatx`` (the default of
+    ``keras.Input``) is global; the base builds under a process-wide lock, so
+    skdeep's own builds never see each other's setting.
+    """
+    keras = get_keras()
+    floatx, policy = keras.config.floatx(), keras.config.dtype_policy()
+    keras.config.set_floatx(dtype)
+    keras.config.set_dtype_policy(dtype)
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(floatx)
+        keras.config.set_dtype_policy(policy)
+
+
+def _sample_shape(model):
+    """One sample's input shape (None for a free axis), or None if unknown."""
+    inputs = getattr(model, "inputs", None)
+    if inputs:
+        return tuple(inputs[0].shape[1:])
+    try:
+        shape = model.get_build_config()["input_shape"]
+    except (AttributeError, KeyError, TypeError):
+        return None
+    return tuple(shape[1:])
+
+
+def _graph_view(model, dtype):
+    """``model`` itself if it is a graph (Functional or Sequential); for a
+    subclassed model, a Functional view of it for inference, sharing its
+    layers (the fast predictor and the metrics need a graph's inputs)."""
+    if getattr(model, "inputs", None):
+        return model
+    keras = get_keras()
+    inputs = keras.Input(_sample_shape(model), dtype=dtype)
+    return keras.Model(inputs, model(inputs))
+
+
+def _same(value, default):
+    return type(value) is type(default) and value == default
+
+
+class _WrapperMixin:
+    """The bring-your-own-model hooks, shared by the classifier and regressor."""
+
+    # Sparse input is densified one batch at a time by the base, so any model
+    # taking 2-D input can train on it.
+    _accepts_sparse = True
+
+    # -- parameters --------------------------------------------------------
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator.
+
+        ``model__<name>=value`` sets hyperparameter ``name`` of the builder; a
+        plain builder function is first wrapped in :class:`ModelBuilder`, so
+        ``GridSearchCV`` can search ``model__<name>`` with a plain function.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+        """
+        if any(key.startswith("model__") for key in params):
+            model = params.get("model", getattr(self, "model", None))
+            if not isinstance(model, ModelBuilder):
+                if model is None or not callable(model) or is_keras_model(model):
+                    raise ValueError(
+                        f"model__ parameters set hyperparameters of a builder "
+                        f"function, but model={model!r}. A keras.Model template "
+                        "has no hyperparameters: to search over architectures, "
+                        "pass a builder function that takes them as arguments."
+                    )
+                params = {**params, "model": ModelBuilder(model)}
+        return super().set_params(**params)
+
+    # -- hooks of the base ---------------------------------------------------
+
+    def _output_is_logits(self):
+        # A user's network ends in its output activation (probabilities).
+        return False
+
+    def _template_dtype(self):
+        inputs = getattr(self.model, "inputs", None)
+        if inputs and str(inputs[0].dtype).startswith("float"):
+            return str(inputs[0].dtype)
+        return str(self.model.compute_dtype)
+
+    def _resolve_dtype(self, X):
+        if not is_keras_model(self.model):
+            return super()._resolve_dtype(X)
+        own = self._template_dtype()
+        if self.dtype not in ("auto", own):
+            raise ValueError(
+                f"dtype={self.dtype!r}, but the keras.Model template computes in "
+                f"{own}, which each fit keeps. Use dtype='auto', or pass a builder "
+                "function: its layers follow dtype."
+            )
+        return own
+
+    def _check_X_y(self, X, y, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            accept_sparse=("csr", "csc"),
+            dtype=(np.float64, np.float32),
+            allow_nd=True,
+            multi_output=True,
+            y_numeric=is_regressor(self),
+        )
+        if not reset:
+            self._check_sample_shape(X, getattr(self, "model_", None))
+        return X, y
+
+    def _check_X(self, X):
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=("csr", "csc"),
+            dtype=(np.float64, np.float32),
+            allow_nd=True,
+        )
+        # No model_ yet while the batches of a first fit on a stream are checked.
+        self._check_sample_shape(X, getattr(self, "model_", None))
+        return X
+
+    def _check_sample_shape(self, X, model):
+        if model is None:
+            return
+        expected = _sample_shape(model)
+        got = tuple(X.shape[1:])
+        if expected is None:
+            return
+        if len(expected) != len(got) or any(
+            e is not None and e != g for e, g in zip(expected, got, strict=False)
+        ):
+            shown = tuple("any" if e is None else e for e in expected)
+            raise ValueError(
+                f"X has samples of shape {got}, but the model takes samples of "
+                f"shape {shown}: pass X of shape (n_samples, *{shown})."
+            )
+
+    def _build_network(self, input_shape, n_outputs, output_activation, dtype, seed, X):
+        keras = get_keras()
+        meta = {
+            "input_shape": input_shape,
+            "n_outputs": n_outputs,
+            "output_activation": output_activation,
+        }
+        if not is_regressor(self):
+            # One sigmoid unit for two classes; otherwise a unit per class/label.
+            meta["n_classes"] = max(2, n_outputs)
+        if is_keras_model(self.model):
+            model = self._copy_template(keras)
+        else:
+            builder = (
+                self.model
+                if isinstance(self.model, ModelBuilder)
+                else ModelBuilder(self.model)
+            )
+            with _default_float(dtype):
+                model = builder(**meta)
+        if not model.built or _sample_shape(model) is None:
+            # Unbuilt Sequential or subclassed model: build it on the data's shape.
+            model(keras.Input(input_shape, dtype=dtype))
+        self._check_sample_shape(np.empty((0, *input_shape)), model)
+        self._check_outputs(_graph_view(model, dtype), n_outputs, output_activation)
+        return model
+
+    def _copy_template(self, keras):
+        template = self.model
+        try:
+            # New layers from the template's config (fresh weights, seeded by
+            # the base), with its compilation copied when it has one.
+            return keras.models.clone_model(template)
+        except Exception as exc:
+            raise TypeError(
+                f"{type(self).__name__} trains a copy of the keras.Model template "
+                f"in each fit, and could not copy it: {exc}\nRegister custom "
+                "layers, losses and metrics with "
+                "@keras.saving.register_keras_serializable(), or pass a builder "
+                "function that creates the model instead."
+            ) from exc
+
+    def _check_outputs(self, model, n_outputs, output_activation):
+        outputs = model.outputs
+        if len(outputs) != 1:
+            raise ValueError(
+                f"The model has {len(outputs)} outputs; {type(self).__name__} "
+                "needs one output tensor of shape (batch, n_outputs)."
+            )
+        shape = tuple(getattr(outputs[0], "shape", ()) or ())
+        if len(shape) != 2 or shape[1] not in (None, n_outputs):
+            hint = (
+                " A binary target uses one sigmoid unit (n_outputs=1), not two."
+                if output_activation == "sigmoid" and n_outputs == 1
+                else ""
+            )
+            raise ValueError(
+                f"The model outputs shape {shape}, but this target needs "
+                f"(batch, {n_outputs}): end the model with Dense(n_outputs, "
+                f"activation=output_activation), here Dense({n_outputs}, "
+                f"activation={output_activation!r}).{hint}"
+            )
+
+    def _compile(self, model, loss, kind):
+        self._user_compiled = bool(getattr(model, "compiled", False))
+        if not self._user_compiled:
+            return super()._compile(model, loss, kind)
+        ignored = [
+            name
+            for name, default in (
+                ("optimizer", "adam"),
+                ("learning_rate", 1e-3),
+                ("loss", "auto"),
+            )
+            if not _same(getattr(self, name), default)
+        ]
+        if ignored:
+            warnings.warn(
+                f"The model arrived compiled, so its own optimizer and loss are "
+                f"used and {', '.join(ignored)} of {type(self).__name__} "
+                "ignored. Return an uncompiled model to use them.",
+                UserWarning,
+                stacklevel=5,
+            )
+
+    def _new_model(self, X, encoder, dtype, rng):
+        model = super()._new_model(X, encoder, dtype, rng)
+        if self._user_compiled and getattr(encoder, "kind", "") == "multiclass":
+            # Feed the user's loss the target format it takes.
+            one_hot = _wants_one_hot(_loss_name(model.loss))
+            encoder.loss = "categorical_crossentropy" if one_hot else "auto"
+        return model
+
+    def _metric_logs(self, model, encoder, dtype, *args):
+        if not self.metrics:
+            return None
+        view = _graph_view(model, dtype)
+        return super()._metric_logs(view, encoder, dtype, *args)
+
+    def _make_predictor(self):
+        view = _graph_view(self.model_, self._dtype)
+        return Predictor(view, self._final_activation(self._target_encoder))
+
+
+def _loss_name(loss):
+    if isinstance(loss, str):
+        return loss
+    return getattr(loss, "name", None) or getattr(loss, "__name__", "") or "loss"
+
+
+_MODEL_DOC = """\
+model : callable, ModelBuilder or keras.Model, default=None
+        The network to train (required).
+
+        - A **builder function** is called in each fit with the keyword
+          arguments it declares among ``input_shape`` (one sample's shape,
+          without the batch axis), ``n_outputs``, ``output_activation``{n_classes}
+          and its hyperparameters, and returns a ``keras.Model``. Its layers are
+          built in the estimator's ``dtype``.
+        - A :class:`ModelBuilder` is a builder function with hyperparameters,
+          which become the estimator's ``model__<name>`` parameters.
+        - A ``keras.Model`` is a **template**: each fit trains a copy with fresh
+          weights (``keras.models.clone_model``); the template itself is never
+          trained, built or compiled. It computes in its own dtype.
+
+        The model takes one input and ends in ``n_outputs`` units with
+        ``output_activation`` ({activations}). If it arrives compiled, its
+        optimizer, loss and metrics are kept (a warning says which of
+        ``optimizer``, ``learning_rate`` and ``loss`` are then ignored);
+        otherwise it is compiled from those parameters."""
+
+_MODEL__DOC = """\
+Hyperparameters of a builder are ``model__<name>`` parameters, the
+    convention of SciKeras and skorch, but through scikit-learn's own nested
+    parameters rather than ``**kwargs``: the estimator's ``model`` holds a
+    :class:`ModelBuilder`, which has ``get_params`` and ``set_params`` as a
+    pipeline step does. So ``get_params()`` lists ``model__<name>`` for every
+    hyperparameter (with the builder's defaults), ``clone`` keeps every one,
+    ``set_params(model__units=64)`` and ``GridSearchCV(est, {"model__units":
+    [16, 64]})`` set one value at a time, also when ``model`` is a plain
+    function (``set_params`` wraps it). The only difference from SciKeras is
+    at construction: write ``model=ModelBuilder(build, units=64)`` instead of
+    ``model=build, model__units=64``, because scikit-learn estimators take
+    explicit parameters only.
+
+    The builder is called inside a seeded context, so ``random_state`` fixes the
+    initial weights, dropout and shuffling. To save the estimator with
+    :func:`skdeep.save`, register the builder function and any custom layers,
+    losses or metrics with ``@keras.saving.register_keras_serializable()``;
+    pickle and joblib need them importable."""
+
+
+@fill_doc(
+    model_parameter=_MODEL_DOC.format(
+        n_classes=",\n          ``n_classes``",
+        activations='``"sigmoid"`` for binary and multilabel targets, '
+        '``"softmax"`` for multiclass',
+    ),
+    model_notes=_MODEL__DOC,
+)
+class KerasClassifier(_WrapperMixin, KerasClassifierBase):
+    """Classifier around your own Keras model.
+
+    Every skdeep benefit for a network you define: labels of any type, binary,
+    multiclass and multilabel targets, ``predict_proba``, sample and class
+    weights, inputs of any shape (tables, images, sequences), early stopping,
+    learning curves in ``history_``, reproducible fits, fast prediction,
+    pickling and :func:`skdeep.save`, and scikit-learn's pipelines, searches and
+    cross-validation.
+
+    Parameters
+    ----------
+    {model_parameter}
+    {training_parameters}
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into the sample weights: a dict of
+        label to weight, or ``"balanced"``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The labels seen in fit (label indices for multilabel targets).
+    {fitted_attributes}
+
+    See Also
+    --------
+    KerasRegressor : The same for regression.
+    ModelBuilder : A builder function with hyperparameters.
+    DenseClassifier : A ready-made dense network.
+
+    Notes
+    -----
+    {model_notes}
+
+    Examples
+    --------
+    >>> import keras
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skdeep import KerasClassifier
+    >>> def build(input_shape, n_outputs, output_activation, units=16):
+    ...     return keras.Sequential([
+    ...         keras.Input(input_shape),
+    ...         keras.layers.Dense(units, activation="relu"),
+    ...         keras.layers.Dense(n_outputs, activation=output_activation),
+    ...     ])
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = KerasClassifier(build, learning_rate=0.01, epochs=50, random_state=0)
+    >>> clf.fit(X, y).score(X, y) > 0.9
+    np.True_
+    >>> search = GridSearchCV(clf, {{"model__units": [4, 16]}}, cv=2).fit(X, y)
+    >>> search.best_params_["model__units"] in (4, 16)
+    True
+    >>> search.best_estimator_.get_params()["model"]  # doctest: +ELLIPSIS
+    ModelBuilder(build, units=...)
+    """
+
+    _parameter_constraints = {
+        **KerasClassifierBase._parameter_constraints,
+        **WRAPPER_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        optimizer="adam",
+        learning_rate=1e-3,
+        loss="auto",
+        metrics=None,
+        epochs=200,
+        batch_size="auto",
+        early_stopping=False,
+        validation_fraction=0.1,
+        patience=10,
+        min_delta=1e-4,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        dtype="auto",
+        class_weight=None,
+    ):
+        self.model = model
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.loss = loss
+        self.metrics = metrics
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.min_delta = min_delta
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.dtype = dtype
+        self.class_weight = class_weight
+
+
+@fill_doc(
+    model_parameter=_MODEL_DOC.format(n_classes="", activations='``"linear"``'),
+    model_notes=_MODEL__DOC,
+)
+class KerasRegressor(_WrapperMixin, KerasRegressorBase):
+    """Regressor around your own Keras model.
+
+    Every skdeep benefit for a network you define: single- and multi-output
+    targets, sample weights, inputs of any shape (tables, images, sequences),
+    early stopping, learning curves in ``history_``, reproducible fits, fast
+    prediction, pickling and :func:`skdeep.save`, and scikit-learn's pipelines,
+    searches and cross-validation.
+
+    Parameters
+    ----------
+    {model_parameter}
+    {training_parameters}
+    scale_target : bool, default=False
+        Standardise each target with its (weighted) mean and standard deviation
+        for training, and predict in the original units. Off by default: your
+        model, its loss and its metrics see ``y`` as you pass it.
+
+    Attributes
+    ----------
+    {fitted_attributes}
+
+    See Also
+    --------
+    KerasClassifier : The same for classification.
+    ModelBuilder : A builder function with hyperparameters.
+    DenseRegressor : A ready-made dense network.
+
+    Notes
+    -----
+    {model_notes}
+
+    Examples
+    --------
+    >>> import keras
+    >>> from sklearn.datasets import make_regression
+    >>> from skdeep import KerasRegressor, ModelBuilder
+    >>> def build(input_shape, n_outputs, units=16):
+    ...     return keras.Sequential([
+    ...         keras.Input(input_shape),
+    ...         keras.layers.Dense(units, activation="relu"),
+    ...         keras.layers.Dense(n_outputs),
+    ...     ])
+    >>> X, y = make_regression(n_samples=200, n_features=5, n_targets=2,
+    ...                        noise=1.0, random_state=0)
+    >>> reg = KerasRegressor(ModelBuilder(build, units=32), learning_rate=0.01,
+    ...                      epochs=100, scale_target=True, random_state=0)
+    >>> reg.fit(X, y).predict(X[:3]).shape
+    (3, 2)
+    >>> reg.score(X, y) > 0.9
+    np.True_
+    >>> reg.get_params()["model__units"]
+    32
+    """
+
+    _parameter_constraints = {
+        **KerasRegressorBase._parameter_constraints,
+        **WRAPPER_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        optimizer="adam",
+        learning_rate=1e-3,
+        loss="auto",
+        metrics=None,
+        epochs=200,
+        batch_size="auto",
+        early_stopping=False,
+        validation_fraction=0.1,
+        patience=10,
+        min_delta=1e-4,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        dtype="auto",
+        scale_target=False,
+    ):
+        self.model = model
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.loss = loss
+        self.metrics = metrics
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.min_delta = min_delta
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.dtype = dtype
+        self.scale_target = scale_target
