@@ -6,11 +6,13 @@ built or loaded.
 
 from ._threads import set_threads
 from ._version import __version__
+from .cnn import CNNClassifier
 from .dense import DenseClassifier, DenseRegressor
 from .persistence import load, save
 from .wrappers import KerasClassifier, KerasRegressor, ModelBuilder
 
 __all__ = [
+    "CNNClassifier",
     "DenseClassifier",
     "DenseRegressor",
     "KerasClassifier",

@@ -3,6 +3,7 @@
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeep import (
+    CNNClassifier,
     DenseClassifier,
     DenseRegressor,
     KerasClassifier,
@@ -25,7 +26,6 @@ def small_network(input_shape, n_outputs, output_activation, units=16):
     )
 
 
-
 # Test-sized settings: small layers and few epochs, enough to pass the accuracy
 # checks. test_defaults.py runs the same checks with default parameters.
 ESTIMATORS = [
@@ -37,6 +37,12 @@ ESTIMATORS = [
         ModelBuilder(small_network, units=16), epochs=50, learning_rate=0.01
     ),
 ]
+
+
+# 2-D check data is read as images one pixel high (or square, for s*s columns).
+ESTIMATORS.append(
+    CNNClassifier(filters=(8,), dense_layer_sizes=(16,), epochs=50, learning_rate=0.01)
+)
 
 
 @parametrize_with_checks(ESTIMATORS)
