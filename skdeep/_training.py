@@ -25,6 +25,16 @@ STEPS_PER_CALL = 64
 SPARSE_CHUNK_BYTES = 64 * 2**20
 
 
+# Keras's callbacks (early stopping, plateaus) compare losses in float32; a loss
+# beyond its range has diverged as surely as an infinite one.
+_LOSS_LIMIT = float(np.finfo(np.float32).max)
+
+
+def diverged(loss):
+    """True if a training loss is NaN, infinite, or beyond float32's range."""
+    return not math.isfinite(loss) or abs(loss) > _LOSS_LIMIT
+
+
 def to_tensor(X, dtype):
     """Convert an in-memory array (or a list/dict of them) to tensors, once."""
     tf = get_tf()
@@ -248,7 +258,7 @@ def train(
                 cb.on_train_batch_begin(last_step)
                 train_fn(*args)
                 logs = _logs(model)
-                if not math.isfinite(logs.get("loss", 0.0)):
+                if diverged(logs.get("loss", 0.0)):
                     raise TrainingDivergedError(
                         f"The training loss became {logs['loss']} in epoch "
                         f"{epoch + 1}. Scale the inputs (e.g. StandardScaler), "
@@ -297,7 +307,7 @@ def _train_with_strategy(model, data, epochs, callbacks, validation, verbose, hi
     class DivergenceGuard(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
             loss = (logs or {}).get("loss")
-            if loss is not None and not math.isfinite(float(loss)):
+            if loss is not None and diverged(float(loss)):
                 raise TrainingDivergedError(
                     f"The training loss became {float(loss)}. Scale the inputs "
                     "(e.g. StandardScaler), lower learning_rate, or check the data "
