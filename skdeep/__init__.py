@@ -9,6 +9,7 @@ from ._version import __version__
 from .cnn import CNNClassifier
 from .dense import DenseClassifier, DenseRegressor
 from .persistence import load, save
+from .sequence import SequenceClassifier
 from .wrappers import KerasClassifier, KerasRegressor, ModelBuilder
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "KerasClassifier",
     "KerasRegressor",
     "ModelBuilder",
+    "SequenceClassifier",
     "__version__",
     "load",
     "save",

@@ -358,6 +358,7 @@ SEQUENCE_CONSTRAINTS = {
     "max_tokens": [NONE, Interval(Integral, 3, None, closed="left")],
     "maxlen": [NONE, POSITIVE_INT],
     "kernel_size": [POSITIVE_INT],
+    "layer_normalization": [BOOLEAN],
     "activation": LAYER_CONSTRAINTS["activation"],
     "dense_layer_sizes": [INT_SEQUENCE],
     "input_kind": [OneOf("auto", "text", "tokens", "series")],

@@ -298,6 +298,9 @@ def load(path, custom_objects=None):
     if not payload["fitted"]:
         return estimator
     keras = get_keras()
+    from .base import import_modules
+
+    import_modules(cls._keras_modules)
     try:
         model = keras.saving.load_model(
             path, custom_objects=custom_objects, compile=True, safe_mode=True

@@ -9,6 +9,7 @@ from skdeep import (
     KerasClassifier,
     KerasRegressor,
     ModelBuilder,
+    SequenceClassifier,
 )
 
 
@@ -43,6 +44,9 @@ ESTIMATORS = [
 ESTIMATORS.append(
     CNNClassifier(filters=(8,), dense_layer_sizes=(16,), epochs=50, learning_rate=0.01)
 )
+
+# 2-D float check data is a univariate series; integer data are token ids.
+ESTIMATORS.append(SequenceClassifier(units=(16, 16), epochs=30, learning_rate=0.01))
 
 
 @parametrize_with_checks(ESTIMATORS)

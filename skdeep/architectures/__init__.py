@@ -9,6 +9,7 @@ takes logits, for numerical stability. One module per family.
 
 from .cnn import augmentation, cnn_network, conv_block, copy_model, transfer_network
 from .dense import dense_block, dense_network, output_layer, seeded
+from .sequence import sequence_network, text_vocabulary, token_vocabulary
 
 __all__ = [
     "augmentation",
@@ -19,5 +20,8 @@ __all__ = [
     "dense_network",
     "output_layer",
     "seeded",
+    "sequence_network",
+    "text_vocabulary",
+    "token_vocabulary",
     "transfer_network",
 ]

