@@ -19,6 +19,7 @@ from skdeep import (
     KerasClassifier,
     KerasRegressor,
     ModelBuilder,
+    SequenceClassifier,
 )
 from skdeep.exceptions import (
     InvalidParameterError,
@@ -51,6 +52,9 @@ class Case:
     bad_params: list = field(default_factory=list)
     numeric: bool = True
     classifier: bool = True
+    # Whether huge inputs overflow the network (not so where inputs are
+    # normalised or squashed); otherwise an absurd step size makes it diverge.
+    overflows: bool = True
 
     def make(self, **kw):
         return self.cls(**{**self.base, **kw})
@@ -60,6 +64,14 @@ class Case:
 
 
 RNG = np.random.RandomState(0)
+WORDS = np.array(["good", "bad", "fine", "awful", "great", "poor", "ok", "meh"])
+
+
+def texts(n):
+    return np.array([" ".join(RNG.choice(WORDS, size=4)) for _ in range(n)])
+
+
+SEQUENCE = {"units": (8,), "embedding_dim": 8, "epochs": 3}
 
 CASES = [
     Case(
@@ -99,6 +111,42 @@ CASES = [
         lambda n: RNG.rand(n, 36),
         lambda X: X[:, :30],
         [("image_shape", (6, -6, 1)), ("kernel_size", 0)],
+    ),
+    Case(
+        "sequence-series",
+        SequenceClassifier,
+        {**SEQUENCE, "cell": "gru"},
+        lambda n: RNG.normal(size=(n, 10, 2)),
+        lambda X: X[:, :, :1],
+        [("cell", "transformer"), ("units", (0,)), ("pooling", "median")],
+        overflows=False,
+    ),
+    Case(
+        "sequence-flat-series",
+        SequenceClassifier,
+        {**SEQUENCE, "sequence_shape": (5, 2)},
+        lambda n: RNG.normal(size=(n, 10)),
+        lambda X: X[:, :8],
+        [("sequence_shape", (5, 0)), ("bidirectional", "yes")],
+        overflows=False,
+    ),
+    Case(
+        "sequence-tokens",
+        SequenceClassifier,
+        {**SEQUENCE, "max_tokens": 50},
+        lambda n: RNG.randint(1, 50, size=(n, 7)),
+        lambda X: X[:, :, None].astype(float),
+        [("embedding_dim", 0), ("maxlen", -1)],
+        numeric=False,
+    ),
+    Case(
+        "sequence-text",
+        SequenceClassifier,
+        {**SEQUENCE, "max_tokens": 50, "maxlen": 6},
+        texts,
+        lambda X: np.stack([X, X], axis=1),
+        [("max_tokens", 1), ("input_kind", "audio")],
+        numeric=False,
     ),
     Case(
         "keras-classifier",
@@ -214,6 +262,14 @@ def test_invalid_parameters_in_constructor_and_set_params(case):
 
 @cases(lambda c: c.numeric)
 def test_nan_loss_leaves_estimator_unfitted_or_as_before(case):
+    if not case.overflows:
+        X, y = case.X(40), case.y(40)
+        est = case.make(optimizer="sgd", learning_rate=1e300)
+        with pytest.raises(TrainingDivergedError, match="loss became"):
+            est.fit(X, y)
+        with pytest.raises(NotFittedError):
+            est.predict(X)
+        return
     X, y = case.X(40), case.y(40)
     huge = X * 1e300
     est = case.make()
