@@ -1,13 +1,14 @@
 """Convolutional networks for images, and transfer learning from a base network."""
 
 import math
+from numbers import Integral
 
 from .._keras import get_keras
 from .dense import _regularizer, _seed, dense_block, output_layer, seeded
 
 
 def _pair(value):
-    return (value, value) if isinstance(value, int) else tuple(value)
+    return (value, value) if isinstance(value, Integral) else tuple(value)
 
 
 def _conv_output_size(size, kernel, stride, padding):
@@ -334,9 +335,9 @@ def copy_model(model):
         copy = keras.models.clone_model(model)
     except Exception as exc:
         raise ValueError(
-            f"Could not copy the base model {model.name!r} ({exc}). A base model "
-            "must be a functional or Sequential keras.Model, or a subclassed one "
-            "with get_config/from_config; or pass a function that builds it."
+            f"Could not copy the base model {model.name!r} ({exc}). Each fit "
+            "trains a copy, so a base model must be a functional or Sequential "
+            "keras.Model, or a subclassed one with get_config/from_config."
         ) from exc
     copy.set_weights(model.get_weights())
     return copy
