@@ -129,3 +129,29 @@ def test_load_rejects_wrong_and_tampered_files(fitted, tmp_path):
         skdeep.load(tampered)
     with pytest.raises(ValueError, match=r"\.keras"):
         skdeep.save(clf, tmp_path / "clf.h5")
+
+
+def test_load_in_a_fresh_process_without_tensorflow_loaded(fitted, tmp_path):
+    clf, X = fitted
+    path = tmp_path / "clf.keras"
+    skdeep.save(clf, path)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "p.npy", clf.predict_proba(X))
+    code = textwrap.dedent(
+        f"""
+        import sys
+        import numpy as np
+        import skdeep
+        assert "tensorflow" not in sys.modules
+        clf = skdeep.load({str(path)!r})
+        X = np.load({str(tmp_path / "X.npy")!r})
+        expected = np.load({str(tmp_path / "p.npy")!r})
+        assert np.array_equal(clf.predict_proba(X), expected)
+        print("same")
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "same"

@@ -337,3 +337,23 @@ def test_predict_from_eight_threads_matches_serial(case):
         parallel = list(pool.map(method, batches))
     for a, b in zip(serial, parallel, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+ESTIMATOR_CLASSES = sorted({c.cls for c in CASES}, key=lambda c: c.__name__)
+
+
+@pytest.mark.parametrize("cls", ESTIMATOR_CLASSES, ids=lambda c: c.__name__)
+def test_every_constrained_parameter_rejects_nonsense(cls):
+    """Each parameter with constraints refuses an arbitrary object, through the
+    constructor and through set_params, naming the parameter."""
+    case = next(c for c in CASES if c.cls is cls)
+    X, y = case.X(10), case.y(10)
+    nonsense = object()
+    for param in cls._parameter_constraints:
+        for est in (
+            case.make(**{param: nonsense}),
+            case.make().set_params(**{param: nonsense}),
+        ):
+            with pytest.raises((ValueError, TypeError)) as err:
+                est.fit(X, y)
+            assert f"'{param}'" in str(err.value) or param in str(err.value), param
