@@ -1,5 +1,7 @@
 """scikit-learn's own estimator checks, with no expected failures."""
 
+import functools
+
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeep import (
@@ -11,6 +13,19 @@ from skdeep import (
     ModelBuilder,
     SequenceClassifier,
 )
+
+
+class _StableRepr:
+    """A builder function with a repr that is the same in every process."""
+
+    def __init__(self, function):
+        functools.update_wrapper(self, function)
+
+    def __call__(self, *args, **kwargs):
+        return self.__wrapped__(*args, **kwargs)
+
+    def __repr__(self):
+        return self.__wrapped__.__name__
 
 
 def small_network(input_shape, n_outputs, output_activation, units=16):
@@ -34,6 +49,11 @@ ESTIMATORS = [
     DenseRegressor(hidden_layer_sizes=(16,), epochs=50, learning_rate=0.01),
     # A plain builder function, and one with a model__ hyperparameter.
     KerasClassifier(small_network, epochs=50, learning_rate=0.01),
+]
+# Test ids come from the estimators' reprs, and a function's repr holds its
+# address, which differs between pytest-xdist workers: give it a stable one.
+ESTIMATORS[-1].model = _StableRepr(small_network)
+ESTIMATORS += [
     KerasRegressor(
         ModelBuilder(small_network, units=16), epochs=50, learning_rate=0.01
     ),

@@ -17,7 +17,14 @@ from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skdeep import DenseClassifier, DenseRegressor
+from skdeep import (
+    CNNClassifier,
+    DenseClassifier,
+    DenseRegressor,
+    KerasClassifier,
+    ModelBuilder,
+    SequenceClassifier,
+)
 
 pytestmark = [pytest.mark.distributed, pytest.mark.timeout(600)]
 # All cluster tests in one xdist worker: two clusters at once would oversubscribe
@@ -57,6 +64,69 @@ def test_loky_backend(serial_search):
     _same_search(_search(n_jobs=2), serial_search)
 
 
+def mlp(input_shape, n_outputs, output_activation, units=8):
+    from skdeep._keras import get_keras
+
+    keras = get_keras()
+    inputs = keras.Input(input_shape)
+    x = keras.layers.Dense(units, activation="relu")(inputs)
+    return keras.Model(inputs, keras.layers.Dense(n_outputs, output_activation)(x))
+
+
+def _family_data(name):
+    rng = np.random.RandomState(0)
+    y = np.arange(40) % 2
+    if name == "cnn":
+        return rng.rand(40, 36) + y[:, None] * 0.5, y
+    if name == "sequence":
+        words = np.array(["good", "fine", "bad", "poor"])
+        return np.array(
+            [" ".join(words[rng.randint(0, 2) + 2 * t] for _ in range(3)) for t in y]
+        ), y
+    return rng.normal(size=(40, 4)) + y[:, None], y
+
+
+FAMILIES = {
+    "cnn": (
+        CNNClassifier(
+            filters=(4,),
+            dense_layer_sizes=(4,),
+            epochs=3,
+            image_shape=(6, 6, 1),
+            random_state=0,
+        ),
+        {"filters": [(2,), (4,)]},
+    ),
+    "sequence": (
+        SequenceClassifier(units=(4,), embedding_dim=4, epochs=3, random_state=0),
+        {"cell": ["gru", "conv1d"]},
+    ),
+    "keras": (
+        KerasClassifier(ModelBuilder(mlp), epochs=3, random_state=0),
+        {"model__units": [4, 8]},
+    ),
+}
+
+
+def _family_search(name, n_jobs=None):
+    est, grid = FAMILIES[name]
+    return GridSearchCV(est, grid, cv=2, n_jobs=n_jobs).fit(*_family_data(name))
+
+
+@pytest.fixture(scope="module")
+def serial_family_searches():
+    return {name: _family_search(name) for name in FAMILIES}
+
+
+def _engine_searches(serial_family_searches, n_jobs):
+    for name, serial in serial_family_searches.items():
+        _same_search(_family_search(name, n_jobs=n_jobs), serial)
+
+
+def test_every_family_on_loky(serial_family_searches):
+    _engine_searches(serial_family_searches, n_jobs=2)
+
+
 @pytest.fixture(scope="module")
 def dask_client():
     distributed = pytest.importorskip("distributed")
@@ -81,6 +151,13 @@ def test_dask_joblib_backend(dask_client, serial_search):
     with joblib.parallel_config("dask"):
         search = _search(n_jobs=-1)
     _same_search(search, serial_search)
+
+
+def test_every_family_on_dask(dask_client, serial_family_searches):
+    import joblib
+
+    with joblib.parallel_config("dask"):
+        _engine_searches(serial_family_searches, n_jobs=-1)
 
 
 def test_dask_cross_validate_regressor(dask_client):
@@ -112,6 +189,18 @@ def test_dask_ml_incremental_partial_fit(dask_client):
     assert inc.predict(X[:10]).compute().shape == (10,)
 
 
+@pytest.mark.parametrize("name", ["cnn", "keras"])
+def test_dask_ml_incremental_other_families(dask_client, name):
+    da = pytest.importorskip("dask.array")
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    X, y = _family_data(name)
+    Xd = da.from_array(np.tile(X, (3, 1)), chunks=(40, X.shape[1]))
+    yd = da.from_array(np.tile(y, 3), chunks=40)
+    inc = wrappers.Incremental(FAMILIES[name][0], scoring="accuracy")
+    inc.fit(Xd, yd, classes=[0, 1])
+    assert inc.estimator_.n_iter_ == 3
+
+
 @pytest.fixture(scope="module")
 def ray_backend():
     ray = pytest.importorskip("ray")
@@ -132,12 +221,13 @@ def ray_backend():
         ray.shutdown()
 
 
-def test_ray_joblib_backend(ray_backend, serial_search):
+def test_ray_joblib_backend(ray_backend, serial_search, serial_family_searches):
     import joblib
 
     with joblib.parallel_config("ray"):
         search = _search(n_jobs=2)
-    _same_search(search, serial_search)
+        _same_search(search, serial_search)
+        _engine_searches(serial_family_searches, n_jobs=2)
 
 
 def test_omp_num_threads_carries_over_to_tensorflow():
