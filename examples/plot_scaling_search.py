@@ -12,6 +12,7 @@ The local clusters listen on loopback only. Needs ``skdeep[distributed]`` for
 Dask and Ray.
 """
 
+import os
 import sys
 import time
 
@@ -23,6 +24,9 @@ from sklearn.preprocessing import StandardScaler
 
 from skdeep import DenseClassifier
 
+# SKDEEP_EXAMPLE_QUICK=1 (set by the test suite) makes a smaller search.
+QUICK = os.environ.get("SKDEEP_EXAMPLE_QUICK") == "1"
+
 
 def search(**kwargs):
     X, y = load_breast_cancer(return_X_y=True)
@@ -31,8 +35,10 @@ def search(**kwargs):
         "denseclassifier__hidden_layer_sizes": [(16,), (64,)],
         "denseclassifier__learning_rate": [1e-3, 1e-2],
     }
+    if QUICK:
+        grid["denseclassifier__hidden_layer_sizes"] = [(16,)]
     start = time.perf_counter()
-    result = GridSearchCV(pipe, grid, cv=3, **kwargs).fit(X, y)
+    result = GridSearchCV(pipe, grid, cv=2 if QUICK else 3, **kwargs).fit(X, y)
     return result.best_params_, time.perf_counter() - start
 
 

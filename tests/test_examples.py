@@ -62,6 +62,8 @@ def test_example_runs(path, tmp_path):
         "MPLBACKEND": "Agg",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "PYTHONHASHSEED": "0",
+        # Heavy examples (clusters, a million rows) run a smaller version.
+        "SKDEEP_EXAMPLE_QUICK": "1",
     }
     # The checkout, not only an installed copy, so the examples test this tree.
     root = str(EXAMPLES_DIR.parent)
