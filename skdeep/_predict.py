@@ -9,6 +9,7 @@ pass in NumPy on the fitted weights (a ``tf.function`` call alone costs about
 supports, and anything else falls back to the compiled function.
 """
 
+import functools
 import threading
 
 import numpy as np
@@ -166,12 +167,15 @@ def compiled_forward(model, final_activation=None):
         tf.TensorSpec(shape=(None, *t.shape[1:]), dtype=t.dtype) for t in model.inputs
     ]
 
-    @tf.function(input_signature=specs)
     def forward(*inputs):
         out = model(inputs[0] if len(inputs) == 1 else list(inputs), training=False)
         return out if activation is None else activation(out)
 
-    return forward
+    # TensorFlow counts traces per code object and warns of "retracing" once
+    # five functions sharing one have traced (every fitted model's forward
+    # does, in a grid search); a partial has no code object, so each model's
+    # function is counted on its own.
+    return tf.function(functools.partial(forward), input_signature=specs)
 
 
 class Predictor:

@@ -10,6 +10,7 @@ driven at epoch level as ``fit`` does, so ``EarlyStopping``,
 ``ReduceLROnPlateau``, ``ModelCheckpoint`` and user callbacks work unchanged.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -146,7 +147,9 @@ class _CompiledLoop:
                 return tf.TensorSpec((None, *t.shape[1:]), t.dtype)
 
             specs = tf.nest.map_structure(free_batch, (X, y, sw, idx))
-            self.fn = tf.function(self._run, input_signature=specs)
+            # A partial, so that TensorFlow's retracing warning counts each
+            # loop on its own rather than all fits together (see _predict).
+            self.fn = tf.function(functools.partial(self._run), input_signature=specs)
         return self.fn(X, y, sw, idx)
 
 
