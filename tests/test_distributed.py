@@ -25,6 +25,7 @@ from skdeep import (
     ModelBuilder,
     SequenceClassifier,
 )
+from skdeep.architectures import dense_network
 
 pytestmark = [pytest.mark.distributed, pytest.mark.timeout(600)]
 # All cluster tests in one xdist worker: two clusters at once would oversubscribe
@@ -64,15 +65,6 @@ def test_loky_backend(serial_search):
     _same_search(_search(n_jobs=2), serial_search)
 
 
-def mlp(input_shape, n_outputs, output_activation, units=8):
-    from skdeep._keras import get_keras
-
-    keras = get_keras()
-    inputs = keras.Input(input_shape)
-    x = keras.layers.Dense(units, activation="relu")(inputs)
-    return keras.Model(inputs, keras.layers.Dense(n_outputs, output_activation)(x))
-
-
 def _family_data(name):
     rng = np.random.RandomState(0)
     y = np.arange(40) % 2
@@ -101,9 +93,10 @@ FAMILIES = {
         SequenceClassifier(units=(4,), embedding_dim=4, epochs=3, random_state=0),
         {"cell": ["gru", "conv1d"]},
     ),
+    # A builder every worker can import (Ray workers do not see the tests).
     "keras": (
-        KerasClassifier(ModelBuilder(mlp), epochs=3, random_state=0),
-        {"model__units": [4, 8]},
+        KerasClassifier(ModelBuilder(dense_network), epochs=3, random_state=0),
+        {"model__hidden_layer_sizes": [(4,), (8,)]},
     ),
 }
 
