@@ -311,7 +311,9 @@ class SequenceClassifier(KerasClassifierBase):
                 )
             shape = expected
         if X.ndim == 3:
-            X = X.reshape(X.shape[0], -1)
+            # Explicit width: -1 cannot be inferred for an empty array, which
+            # must reach validate_data to get its "0 sample(s)" message.
+            X = X.reshape(X.shape[0], X.shape[1] * X.shape[2])
         kwargs = {"dtype": (np.float64, np.float32)}
         if y is None:
             X = validate_data(self, X, reset=reset, **kwargs)
