@@ -301,7 +301,7 @@ class SequenceClassifier(KerasClassifierBase):
         owner = type(self).__name__
         if not (hasattr(X, "iloc") or sp.issparse(X)):
             X = np.asarray(X)
-        shape = seqin.series_shape(X, self.sequence_shape, owner)
+        shape = seqin.series_shape(X, self.sequence_shape if reset else None, owner)
         if not reset:
             expected = self.sequence_shape_
             if X.ndim == 3 and shape != expected:
@@ -345,8 +345,18 @@ class SequenceClassifier(KerasClassifierBase):
         vocabulary = None
         if kind == "text":
             vocabulary = text_vocabulary(X, self.max_tokens)
+            if not vocabulary:
+                raise ValueError(
+                    "The training texts hold no words (after lower-casing and "
+                    "stripping punctuation), so there is no vocabulary to learn."
+                )
         elif kind == "tokens":
             vocabulary = token_vocabulary(X, self.max_tokens)
+            if not vocabulary:
+                raise ValueError(
+                    "The training token ids are all 0, which is padding: there is "
+                    "no token to learn. Real token ids start at 1."
+                )
         return sequence_network(
             input_shape,
             n_outputs,

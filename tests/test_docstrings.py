@@ -43,7 +43,12 @@ class _NumpyAgnosticChecker(doctest.OutputChecker):
 
 DOCS_DIR = Path(__file__).resolve().parents[1] / "docs"
 # Narrative pages whose ``>>>`` examples are run, each page as one session.
-DOC_PAGES = ["getting_started.rst", "user_guide/dense.rst", "user_guide/cnn.rst"]
+DOC_PAGES = [
+    "getting_started.rst",
+    "user_guide/dense.rst",
+    "user_guide/cnn.rst",
+    "user_guide/sequence.rst",
+]
 
 # Public callables whose usage is shown in another object's Examples section.
 EXAMPLE_ELSEWHERE = {"load": "save"}

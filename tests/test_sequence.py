@@ -367,6 +367,10 @@ def test_bad_training_input():
         SequenceClassifier(**TINY).fit(["a", "b", "c"], [0, 1])
     with pytest.raises(ValueError, match="0 sample"):
         SequenceClassifier(input_kind="text", **TINY).fit([], [])
+    with pytest.raises(ValueError, match="no words"):
+        SequenceClassifier(**TINY).fit(["", "!!", " ?"], [0, 1, 0])
+    with pytest.raises(ValueError, match="all 0, which is padding"):
+        SequenceClassifier(**TINY).fit([[0, 0], [0]], [0, 1])
     with pytest.raises(ValueError, match="0 sample"):
         SequenceClassifier(input_kind="tokens", **TINY).fit([], [])
 

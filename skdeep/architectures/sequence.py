@@ -47,6 +47,12 @@ def text_vocabulary(texts, max_tokens=None, standardize="lower_and_strip_punctua
     -------
     vocabulary : list of str
         The tokens, without the padding and out-of-vocabulary entries.
+
+    Examples
+    --------
+    >>> from skdeep.architectures import text_vocabulary
+    >>> text_vocabulary(["The cat.", "the dog", "THE END"], max_tokens=4)
+    ['the', 'end']
     """
     keras = get_keras()
     layer = keras.layers.TextVectorization(
@@ -74,6 +80,12 @@ def token_vocabulary(ids, max_tokens=None):
     Returns
     -------
     vocabulary : list of int
+
+    Examples
+    --------
+    >>> from skdeep.architectures import token_vocabulary
+    >>> token_vocabulary([[5, 3, 3, 0], [9, 3, 5, 0]])
+    [3, 5, 9]
     """
     values, counts = np.unique(np.asarray(ids).ravel(), return_counts=True)
     keep = values != 0
@@ -95,16 +107,14 @@ def _input_layers(
     if input_kind == "series":
         inputs = keras.Input(shape=tuple(input_shape), dtype=dtype, name="input")
         return inputs, inputs
-    if vocabulary is None:
-        raise ValueError(f"input_kind={input_kind!r} needs a vocabulary.")
+    if vocabulary is None or len(vocabulary) == 0:
+        raise ValueError(f"input_kind={input_kind!r} needs a non-empty vocabulary.")
     if input_kind == "text":
         inputs = keras.Input(shape=(), dtype="string", name="input")
-        # No vocabulary entries: an empty training set still builds a model
-        # (everything maps to out-of-vocabulary).
         ids = layers.TextVectorization(
             standardize=standardize,
             output_mode="int",
-            vocabulary=list(vocabulary) or None,
+            vocabulary=list(vocabulary),
             name="vectorizer",
         )(inputs)
         if maxlen is not None:
