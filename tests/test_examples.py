@@ -64,6 +64,10 @@ def test_example_runs(path, tmp_path):
         "PYTHONHASHSEED": "0",
         # Heavy examples (clusters, a million rows) run a smaller version.
         "SKDEEP_EXAMPLE_QUICK": "1",
+        # Downloaded corpora (fetched once into ~/.cache/skdeep) would turn an
+        # example into a full benchmark here: point them at an empty folder so
+        # they take their documented "data absent" path.
+        "SKDEEP_DATA": str(tmp_path / "no-data"),
     }
     # The checkout, not only an installed copy, so the examples test this tree.
     root = str(EXAMPLES_DIR.parent)
