@@ -450,6 +450,13 @@ def test_multiclass_string_labels_and_metrics():
     assert len(clf.history_["accuracy"]) == clf.n_iter_
 
 
+def test_class_weight_on_text():
+    texts, labels = spam_sample()
+    clf = SequenceClassifier(**{**TINY, "epochs": 5})
+    clf.set_params(class_weight={"spam": 1000.0, "ham": 0.001}).fit(texts, labels)
+    assert (clf.predict(texts) == "spam").mean() > 0.9
+
+
 def test_metrics_and_early_stopping_on_text():
     texts, labels = spam_sample()
     clf = SequenceClassifier(
