@@ -36,6 +36,15 @@ def diverged(loss):
     return not math.isfinite(loss) or abs(loss) > _LOSS_LIMIT
 
 
+def divergence_error(loss, epoch=None):
+    """The error for a diverged loss, with what to try next."""
+    where = "" if epoch is None else f" in epoch {epoch + 1}"
+    return TrainingDivergedError(
+        f"The training loss became {loss}{where}. Scale the inputs (e.g. "
+        "StandardScaler), lower learning_rate, or check the data for extreme values."
+    )
+
+
 def to_tensor(X, dtype):
     """Convert an in-memory array (or a list/dict of them) to tensors, once."""
     tf = get_tf()
@@ -262,11 +271,7 @@ def train(
                 train_fn(*args)
                 logs = _logs(model)
                 if diverged(logs.get("loss", 0.0)):
-                    raise TrainingDivergedError(
-                        f"The training loss became {logs['loss']} in epoch "
-                        f"{epoch + 1}. Scale the inputs (e.g. StandardScaler), "
-                        "lower learning_rate, or check the data for extreme values."
-                    )
+                    raise divergence_error(logs["loss"], epoch)
                 cb.on_train_batch_end(last_step, logs)
             if validation is not None:
                 val_logs = evaluate(model, validation, eval_fn)
@@ -311,11 +316,7 @@ def _train_with_strategy(model, data, epochs, callbacks, validation, verbose, hi
         def on_train_batch_end(self, batch, logs=None):
             loss = (logs or {}).get("loss")
             if loss is not None and diverged(float(loss)):
-                raise TrainingDivergedError(
-                    f"The training loss became {float(loss)}. Scale the inputs "
-                    "(e.g. StandardScaler), lower learning_rate, or check the data "
-                    "for extreme values."
-                )
+                raise divergence_error(float(loss))
 
     val = None
     if validation is not None:
