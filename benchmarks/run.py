@@ -441,7 +441,7 @@ def fig_cnn_sequence_epoch(quick):
         optimizer="adam",
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
-    bs = cnn._fit_batch
+    bs = cnn._batch_size(n)
     rows.append((f"CNNClassifier (its default network), batch {bs}", per_epoch))
     rows.append(
         (
@@ -459,7 +459,7 @@ def fig_cnn_sequence_epoch(quick):
     twin.compile(
         optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True)
     )
-    bs = seq._fit_batch
+    bs = seq._batch_size(n)
     rows.append((f"SequenceClassifier (its default network), batch {bs}", per_epoch))
     rows.append(
         (

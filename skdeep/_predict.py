@@ -189,13 +189,25 @@ class Predictor:
         Applied to the model's output (e.g. "softmax" on logits).
     numpy_max_rows : int
         Largest batch for the NumPy path.
+    forward : callable or None
+        Returns the compiled function (e.g. one cached across fits, see
+        ``_networks.Network.forward``); None: :func:`compiled_forward`.
     """
 
-    def __init__(self, model, final_activation=None, numpy_max_rows=NUMPY_MAX_ROWS):
+    def __init__(
+        self,
+        model,
+        final_activation=None,
+        numpy_max_rows=NUMPY_MAX_ROWS,
+        forward=None,
+    ):
         self.model = model
         self.final_activation = final_activation
         self.numpy_max_rows = numpy_max_rows
         self._numpy = numpy_forward(model, final_activation)
+        self._forward = forward or functools.partial(
+            compiled_forward, model, final_activation
+        )
         self._compiled = None
         self._lock = threading.Lock()
 
@@ -203,7 +215,7 @@ class Predictor:
         if self._compiled is None:
             with self._lock:
                 if self._compiled is None:
-                    self._compiled = compiled_forward(self.model, self.final_activation)
+                    self._compiled = self._forward()
         return self._compiled
 
     def __call__(self, X):

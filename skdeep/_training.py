@@ -122,58 +122,70 @@ class InMemoryData:
             yield last_step, args
 
 
-class _CompiledLoop:
-    """Runs ``step`` over the batches of one call, in one ``tf.function``.
+class CompiledLoop:
+    """Runs ``model``'s train or test step over the batches of one call, in one
+    ``tf.function``.
 
     The function is traced once, at the first call, with the batch axis of every
-    input left free, so calls of any size (the last, shorter chunk of an epoch,
-    another data set in a warm start) reuse the same graph.
+    input and the batch size left free, so calls of any size (the last, shorter
+    chunk of an epoch, another data set in a warm start, another batch size)
+    reuse the same graph.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A compiled model.
+    step : {"train", "test"}
+        Which of the model's steps to run.
     """
 
-    def __init__(self, batch_size, step):
-        self.batch_size = batch_size
+    def __init__(self, model, step):
+        self.model = model
         self.step = step
-        self.fn = None
+        # One traced function per kind of input (feature shape and dtypes): a
+        # network reused across fits may see int32 targets after int64 ones.
+        self.fns = {}
 
-    def _run(self, X, y, sw, idx):
+    @property
+    def fn(self):
+        """The traced function, if only one kind of input was seen (tests)."""
+        return next(iter(self.fns.values())) if len(self.fns) == 1 else None
+
+    def _run(self, X, y, sw, idx, batch_size):
         tf = get_tf()
-        bs = self.batch_size
+        step = self.model.train_step if self.step == "train" else self.model.test_step
 
         def gather(t, b):
             return tf.nest.map_structure(lambda v: tf.gather(v, b), t)
 
         n = tf.shape(idx)[0]
-        for i in tf.range((n + bs - 1) // bs):
-            b = idx[i * bs : (i + 1) * bs]
-            self.step((gather(X, b), gather(y, b), gather(sw, b)))
+        for i in tf.range((n + batch_size - 1) // batch_size):
+            b = idx[i * batch_size : (i + 1) * batch_size]
+            step((gather(X, b), gather(y, b), gather(sw, b)))
         return n
 
-    def __call__(self, X, y, sw, idx):
-        if self.fn is None:
-            tf = get_tf()
+    def __call__(self, X, y, sw, idx, batch_size):
+        tf = get_tf()
 
-            def free_batch(t):
-                return tf.TensorSpec((None, *t.shape[1:]), t.dtype)
+        def free_batch(t):
+            return tf.TensorSpec((None, *t.shape[1:]), t.dtype)
 
-            specs = tf.nest.map_structure(free_batch, (X, y, sw, idx))
+        specs = tf.nest.map_structure(free_batch, (X, y, sw, idx))
+        key = tuple((tuple(s.shape), s.dtype) for s in tf.nest.flatten(specs))
+        fn = self.fns.get(key)
+        if fn is None:
+            if self.step == "train":
+                # Variables created inside a first trace make TensorFlow trace
+                # twice; create the optimizer's slots now.
+                optimizer = self.model.optimizer
+                if optimizer is not None and not optimizer.built:
+                    optimizer.build(self.model.trainable_variables)
+            specs = (*specs, tf.TensorSpec((), tf.int32))
             # A partial, so that TensorFlow's retracing warning counts each
             # loop on its own rather than all fits together (see _predict).
-            self.fn = tf.function(functools.partial(self._run), input_signature=specs)
-        return self.fn(X, y, sw, idx)
-
-
-def make_train_function(model, batch_size):
-    """A compiled function running ``train_step`` over the batches of one call."""
-    # Variables created inside a first trace make TensorFlow trace twice; create
-    # the optimizer's slots now.
-    if model.optimizer is not None and not model.optimizer.built:
-        model.optimizer.build(model.trainable_variables)
-    return _CompiledLoop(batch_size, model.train_step)
-
-
-def make_eval_function(model, batch_size):
-    """A compiled function running ``test_step`` over the batches of one call."""
-    return _CompiledLoop(batch_size, model.test_step)
+            fn = tf.function(functools.partial(self._run), input_signature=specs)
+            self.fns[key] = fn
+        return fn(X, y, sw, idx, tf.constant(batch_size, tf.int32))
 
 
 def _logs(model):
@@ -184,7 +196,7 @@ def evaluate(model, data, eval_fn):
     """Loss and metrics of ``model`` on ``data`` (an :class:`InMemoryData`)."""
     model.reset_metrics()
     for _, args in data.calls(np.arange(data.n)):
-        eval_fn(*args)
+        eval_fn(*args, data.batch_size)
     return _logs(model)
 
 
@@ -213,14 +225,15 @@ def train(
     epochs : int
         Most epochs to run; callbacks may stop earlier.
     train_fn : callable
-        From :func:`make_train_function`.
+        A :class:`CompiledLoop` running the train step.
     rng : numpy.random.RandomState
         Shuffles the rows each epoch.
     callbacks : list of keras.callbacks.Callback
     validation : InMemoryData or None
         Held-out data; its loss and metrics are logged with a ``val_`` prefix.
     eval_fn : callable or None
-        From :func:`make_eval_function`, required with ``validation``.
+        A :class:`CompiledLoop` running the test step; required with
+        ``validation``.
     verbose : int
         0 silent, 1 progress bar, 2 one line per epoch.
     shuffle : bool
@@ -268,7 +281,7 @@ def train(
             order = rng.permutation(data.n) if shuffle else np.arange(data.n)
             for last_step, args in data.calls(order):
                 cb.on_train_batch_begin(last_step)
-                train_fn(*args)
+                train_fn(*args, data.batch_size)
                 logs = _logs(model)
                 if diverged(logs.get("loss", 0.0)):
                     raise divergence_error(logs["loss"], epoch)

@@ -9,6 +9,7 @@ here, once.
 """
 
 import contextlib
+import functools
 import importlib
 import random
 import threading
@@ -27,6 +28,7 @@ from . import _streams, _training
 from ._encoding import ClassifierTargetEncoder, RegressorTargetEncoder, make_loss
 from ._keras import check_not_forked, get_keras
 from ._metrics import evaluate_metrics, resolve_metric
+from ._networks import POOL, Lease, Network
 from ._predict import PREDICT_CHUNK, Predictor, compiled_forward
 from ._validation import (
     BOOLEAN,
@@ -45,7 +47,7 @@ from .exceptions import TrainingInterruptedWarning
 _SEED_LOCK = threading.RLock()
 # Attributes that hold compiled TensorFlow functions: rebuilt on demand, never
 # pickled.
-_CACHES = ("_train_fn", "_eval_fn", "_predictor")
+_CACHES = ("_lease", "_predictor")
 
 
 @contextlib.contextmanager
@@ -125,6 +127,9 @@ class BaseKerasEstimator(BaseEstimator, ABC):
     # Modules that register custom Keras objects the network uses: imported
     # before a pickled or saved network is loaded.
     _keras_modules = ()
+    # Whether a compiled network may be reused by a later fit of the same
+    # architecture (see _networks.py); only for networks that skdeep builds.
+    _reuse_networks = False
 
     # -- hooks for leaves ---------------------------------------------------
 
@@ -262,15 +267,16 @@ class BaseKerasEstimator(BaseEstimator, ABC):
             check_finite_target(y)
             sample_weight = check_sample_weight(sample_weight, X)
         if continuing:
-            encoder, dtype = self._target_encoder, self._dtype
-            model, rng = self.model_, self._rng
-            ensure_compiled_in(model, dtype)
+            encoder, dtype, rng = self._target_encoder, self._dtype, self._rng
+            ensure_compiled_in(self.model_, dtype)
+            lease = self._current_lease()
         else:
             rng = check_random_state(self.random_state)
             dtype = self._resolve_dtype(X)
             encoder = self._fit_target_encoder(y, sample_weight, classes)
-            model = self._new_model(X, encoder, dtype, rng)
-            self._train_fn = self._eval_fn = None
+            lease = self._new_network(X, encoder, dtype, rng)
+        network = lease.network
+        model = network.model
 
         validating = not incremental and self._holds_out_validation(
             None if stream is not None else _training.n_rows(X)
@@ -301,28 +307,21 @@ class BaseKerasEstimator(BaseEstimator, ABC):
             epoch_logs = self._metric_logs(
                 model, encoder, dtype, X, y_enc, sample_weight, train_idx, val_idx
             )
-        if (
-            getattr(self, "_train_fn", None) is None
-            or self._fit_batch != data.batch_size
-        ):
-            self._train_fn = _training.make_train_function(model, data.batch_size)
-            self._eval_fn = _training.make_eval_function(model, data.batch_size)
-            self._fit_batch = data.batch_size
         history, interrupted = _training.train(
             model,
             data,
             epochs=1 if incremental else self.epochs,
-            train_fn=self._train_fn,
+            train_fn=network.train_fn,
             rng=rng,
             callbacks=build_callbacks(
                 self, validating=validating, stop_early=not incremental
             ),
             validation=validation,
-            eval_fn=self._eval_fn,
+            eval_fn=network.eval_fn,
             verbose=self.verbose,
             epoch_logs=epoch_logs,
         )
-        self._commit(model, encoder, dtype, rng, history, continuing)
+        self._commit(lease, encoder, dtype, rng, history, continuing)
         if interrupted:
             warnings.warn(
                 f"{type(self).__name__}.fit was interrupted (KeyboardInterrupt) "
@@ -389,9 +388,10 @@ class BaseKerasEstimator(BaseEstimator, ABC):
             n_batches=n_batches,
         )
 
-    def _commit(self, model, encoder, dtype, rng, history, continuing):
+    def _commit(self, lease, encoder, dtype, rng, history, continuing):
         """Record the fitted state: only now does the estimator look fitted."""
-        self.model_ = model
+        self._lease = lease
+        self.model_ = lease.network.model
         self._target_encoder = encoder
         self._dtype = dtype
         self._rng = rng
@@ -455,23 +455,58 @@ class BaseKerasEstimator(BaseEstimator, ABC):
             )
         return np.sort(train_idx), np.sort(val_idx)
 
-    def _new_model(self, X, encoder, dtype, rng):
+    def _new_network(self, X, encoder, dtype, rng):
+        """Lease a compiled network, freshly initialised, for a new fit: a
+        pooled one of the same architecture when one is free (see
+        ``_networks.py``), else a new one."""
         seed = rng.randint(np.iinfo(np.int32).max)
         logits = self._output_is_logits()
         input_shape = tuple(X.shape[1:]) if hasattr(X, "shape") else None
-        with seeded(seed):
-            model = self._build_network(
-                input_shape,
-                encoder.n_outputs,
-                None if logits else encoder.output_activation,
-                dtype,
-                seed,
-                X,
-            )
+
+        def build():
+            with seeded(seed):
+                return self._build_network(
+                    input_shape,
+                    encoder.n_outputs,
+                    None if logits else encoder.output_activation,
+                    dtype,
+                    seed,
+                    X,
+                )
+
+        def compile_model(model):
             loss = make_loss(self.loss, encoder.kind, from_logits=logits, dtype=dtype)
             with compile_dtype(dtype):
                 self._compile(model, loss, encoder.kind)
-        return model
+
+        return POOL.lease(build, compile_model, self._reuse_key(encoder))
+
+    def _reuse_key(self, encoder):
+        """The compile settings that, with the architecture, decide whether a
+        pooled network can serve this fit; None to never reuse."""
+        if not self._reuse_networks or not isinstance(self.loss, str):
+            return None
+        optimizer = self.optimizer
+        if isinstance(optimizer, type):
+            optimizer = f"{optimizer.__module__}.{optimizer.__qualname__}"
+        elif not isinstance(optimizer, str):
+            return None  # an instance: its state and subclass are its own
+        return (
+            type(self).__qualname__,
+            self.loss,
+            optimizer,
+            float(self.learning_rate),
+            encoder.kind,
+            self._output_is_logits(),
+        )
+
+    def _current_lease(self):
+        """The lease of the fitted network, or a private one for a model that
+        came from elsewhere (unpickled, loaded, replaced)."""
+        lease = self.__dict__.get("_lease")
+        if lease is None or lease.network.model is not self.model_:
+            lease = Lease(Network(self.model_))
+        return lease
 
     def _metric_logs(self, model, encoder, dtype, X, y_enc, sw, train_idx, val_idx):
         """A function giving the user's metrics on the training (and validation)
@@ -509,7 +544,13 @@ class BaseKerasEstimator(BaseEstimator, ABC):
         return encoder.output_activation
 
     def _make_predictor(self):
-        return Predictor(self.model_, self._final_activation(self._target_encoder))
+        self._lease = lease = self._current_lease()
+        activation = self._final_activation(self._target_encoder)
+        return Predictor(
+            self.model_,
+            activation,
+            forward=functools.partial(lease.network.forward, activation),
+        )
 
     def __setstate__(self, state):
         state = dict(state)

@@ -183,6 +183,7 @@ class CNNClassifier(KerasClassifierBase):
     (None, 10)
     """
 
+    _reuse_networks = True
     _parameter_constraints = {
         **KerasClassifierBase._parameter_constraints,
         **CNN_CONSTRAINTS,
@@ -408,7 +409,10 @@ class CNNClassifier(KerasClassifierBase):
         with compile_dtype(self._dtype):
             self._compile(model, loss, encoder.kind)
         self.model_ = model
-        self._train_fn = self._eval_fn = None
+
+    def _reuse_key(self, encoder):
+        # A user's base model may hold state of its own: never reused.
+        return None if self.base_model is not None else super()._reuse_key(encoder)
 
     def _resolve_dtype(self, X):
         if self.dtype == "auto" and self.base_model is not None:

@@ -10,6 +10,7 @@ class _DenseMixin:
     """The dense architecture hook, shared by the classifier and the regressor."""
 
     _accepts_sparse = True
+    _reuse_networks = True
 
     def _build_network(self, input_shape, n_outputs, output_activation, dtype, seed, X):
         return dense_network(

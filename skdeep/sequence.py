@@ -182,6 +182,9 @@ class SequenceClassifier(KerasClassifierBase):
     (50, 1)
     """
 
+    # Series networks are reused across fits; text and token networks hold
+    # their vocabularies in lookup tables and never are (see _networks.py).
+    _reuse_networks = True
     _parameter_constraints = {
         **KerasClassifierBase._parameter_constraints,
         **SEQUENCE_CONSTRAINTS,

@@ -474,13 +474,14 @@ class _WrapperMixin:
                 stacklevel=5,
             )
 
-    def _new_model(self, X, encoder, dtype, rng):
-        model = super()._new_model(X, encoder, dtype, rng)
+    def _new_network(self, X, encoder, dtype, rng):
+        lease = super()._new_network(X, encoder, dtype, rng)
+        model = lease.network.model
         if self._user_compiled and getattr(encoder, "kind", "") == "multiclass":
             # Feed the user's loss the target format it takes.
             one_hot = _wants_one_hot(_loss_name(model.loss))
             encoder.loss = "categorical_crossentropy" if one_hot else "auto"
-        return model
+        return lease
 
     def _metric_logs(self, model, encoder, dtype, *args):
         if not self.metrics:
