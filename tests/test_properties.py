@@ -109,3 +109,113 @@ def test_regressor_fit_predict_contract(data):
         return
     pred = reg.predict(X)
     assert pred.shape == y.shape and _finite(pred)
+
+
+def small_keras_model(input_shape, n_outputs, output_activation):
+    """A builder for the bring-your-own-model property: one hidden layer."""
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input(input_shape),
+            keras.layers.Flatten(),
+            keras.layers.Dense(3, activation="relu"),
+            keras.layers.Dense(n_outputs, activation=output_activation),
+        ]
+    )
+
+
+@st.composite
+def images(draw):
+    """Image batches in every accepted form: (n, h, w, c), (n, h, w), or
+    flattened rows; tiny or degenerate sizes, any numeric dtype."""
+    n = draw(st.integers(min_value=0, max_value=8))
+    h, w = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    c = draw(st.sampled_from([1, 3]))
+    dtype = draw(st.sampled_from([np.float32, np.float64, np.uint8]))
+    X = draw(st.sampled_from([0.0, 1.0])) + np.random.RandomState(
+        draw(st.integers(0, 2**16))
+    ).rand(n, h, w, c)
+    X = (X * 100).astype(dtype)
+    form = draw(st.sampled_from(["4d", "3d", "flat"]))
+    if form == "3d" and c == 1:
+        X = X[..., 0]
+    elif form == "flat":
+        X = X.reshape(n, h * w * c)
+    if draw(st.integers(0, 9)) == 0 and n:
+        X = X.astype(np.float64)
+        X.flat[draw(st.integers(0, X.size - 1))] = np.nan
+    return X
+
+
+@st.composite
+def sequences(draw):
+    """Series (n, steps, features), token ids (n, steps) or texts."""
+    n = draw(st.integers(min_value=0, max_value=8))
+    seed = draw(st.integers(0, 2**16))
+    rng = np.random.RandomState(seed)
+    kind = draw(st.sampled_from(["series", "tokens", "text"]))
+    steps = draw(st.integers(1, 6))
+    if kind == "series":
+        X = rng.randn(n, steps, draw(st.integers(1, 3)))
+        if draw(st.integers(0, 9)) == 0 and n:
+            X[0, 0, 0] = np.inf
+        return X
+    if kind == "tokens":
+        return rng.randint(0, draw(st.integers(1, 50)), size=(n, steps))
+    words = ["spam", "ham", "eggs", "", "  ", "Ünï", "42"]
+    return [
+        " ".join(words[i] for i in rng.randint(0, len(words), steps)) for _ in range(n)
+    ]
+
+
+def _other_estimator(data):
+    """One of the image, sequence and bring-your-own estimators with its input."""
+    from skdeep import CNNClassifier, KerasClassifier, SequenceClassifier
+
+    kind = data.draw(st.sampled_from(["cnn", "sequence", "keras"]))
+    if kind == "cnn":
+        est = CNNClassifier(
+            filters=(2,),
+            dense_layer_sizes=(),
+            epochs=1,
+            pooling=data.draw(st.sampled_from(["max", "average", None])),
+            padding=data.draw(st.sampled_from(["same", "valid"])),
+            random_state=0,
+        )
+        return est, data.draw(images())
+    if kind == "sequence":
+        est = SequenceClassifier(
+            cell=data.draw(st.sampled_from(["conv1d", "gru", "lstm"])),
+            units=(2,),
+            embedding_dim=2,
+            kernel_size=data.draw(st.integers(1, 3)),
+            epochs=1,
+            random_state=0,
+        )
+        return est, data.draw(sequences())
+    return KerasClassifier(small_keras_model, epochs=1, random_state=0), data.draw(
+        tables()
+    )
+
+
+@SETTINGS
+@given(data=st.data())
+def test_image_sequence_and_keras_estimators_contract(data):
+    est, X = _other_estimator(data)
+    y = data.draw(labels(len(X) if isinstance(X, list) else X.shape[0]))
+    try:
+        est.fit(X, y)
+    except DOCUMENTED:
+        assert not hasattr(est, "model_")
+        return
+    proba = est.predict_proba(X)
+    pred = est.predict(X)
+    n = len(X) if isinstance(X, list) else X.shape[0]
+    assert proba.shape[0] == pred.shape[0] == n
+    assert _finite(proba) and ((proba >= 0) & (proba <= 1)).all()
+    if y.ndim == 1:
+        np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+        assert set(np.unique(pred)) <= set(np.unique(y))
+    else:
+        assert pred.shape == y.shape
