@@ -194,6 +194,46 @@ def test_dask_ml_incremental_other_families(dask_client, name):
     assert inc.estimator_.n_iter_ == 3
 
 
+@pytest.mark.parametrize("kind", ["tokens", "series"])
+def test_dask_ml_incremental_sequences(dask_client, kind):
+    da = pytest.importorskip("dask.array")
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    rng = np.random.RandomState(0)
+    y = np.arange(120) % 2
+    shape = None
+    if kind == "tokens":
+        X = rng.randint(1, 30, size=(120, 8)) + 30 * y[:, None]
+    else:
+        # dask-ml's Incremental reads 2-D blocks only: series go flattened,
+        # with their shape given.
+        X = (rng.normal(size=(120, 8, 2)) + y[:, None, None]).reshape(120, 16)
+        shape = (8, 2)
+    Xd = da.from_array(X, chunks=(40, X.shape[1]))
+    yd = da.from_array(y, chunks=40)
+    clf = SequenceClassifier(
+        units=(4,), embedding_dim=4, sequence_shape=shape, random_state=0
+    )
+    inc = wrappers.Incremental(clf, scoring="accuracy")
+    inc.fit(Xd, yd, classes=[0, 1])
+    assert inc.estimator_.n_iter_ == 3
+    assert inc.estimator_.input_kind_ == kind
+    assert inc.predict(Xd[:10]).compute().shape == (10,)
+
+
+def test_dask_ml_incremental_regressor(dask_client):
+    da = pytest.importorskip("dask.array")
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(600, 4))
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0])
+    inc = wrappers.Incremental(
+        DenseRegressor(hidden_layer_sizes=(8,), random_state=0), scoring="r2"
+    )
+    inc.fit(da.from_array(X, chunks=(200, 4)), da.from_array(y, chunks=200))
+    assert inc.estimator_.n_iter_ == 3
+    assert inc.predict(da.from_array(X[:10], chunks=5)).compute().shape == (10,)
+
+
 @pytest.fixture(scope="module")
 def ray_backend():
     ray = pytest.importorskip("ray")
