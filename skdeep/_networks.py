@@ -96,7 +96,7 @@ class Lease:
     def __init__(self, network, pool=None, key=None):
         self.network = network
         if pool is not None:
-            weakref.finalize(self, pool.give_back, key, network)
+            weakref.finalize(self, pool.give_back, key, network).atexit = False
 
 
 class NetworkPool:
