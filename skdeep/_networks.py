@@ -106,6 +106,10 @@ class NetworkPool:
         self.max_idle = max_idle
         self._idle = collections.OrderedDict()
         self._lock = threading.Lock()
+        # Networks given back by finalizers, which may run inside any
+        # allocation, even one made while the lock is held: they only append
+        # here (atomic), and the pool files them under its lock.
+        self._returned = collections.deque()
 
     def lease(self, build, compile_model, key_parts=None):
         """Lease a compiled network for a new fit.
@@ -133,10 +137,10 @@ class NetworkPool:
             return Lease(network, self, key)
         compile_model(fresh)
         network = Network(fresh)
-        network.remember_initial_state()
         del fresh
         if key is None:
             return Lease(network)
+        network.remember_initial_state()
         # The references the network holds itself; more at reuse time means
         # someone else still holds the model.
         network.own_refs = network.refs()
@@ -144,6 +148,7 @@ class NetworkPool:
 
     def _take(self, key):
         with self._lock:
+            self._file_returned()
             networks = self._idle.get(key, [])
             while networks:
                 network = networks.pop()
@@ -154,7 +159,11 @@ class NetworkPool:
 
     def give_back(self, key, network):
         """Return ``network`` (no longer used by its estimator) to the pool."""
-        with self._lock:
+        self._returned.append((key, network))
+
+    def _file_returned(self):
+        while self._returned:
+            key, network = self._returned.popleft()
             self._idle.setdefault(key, []).append(network)
             self._idle.move_to_end(key)
             while sum(len(v) for v in self._idle.values()) > self.max_idle:
@@ -163,10 +172,12 @@ class NetworkPool:
     def clear(self):
         """Drop every idle network."""
         with self._lock:
+            self._returned.clear()
             self._idle.clear()
 
     def __len__(self):
         with self._lock:
+            self._file_returned()
             return sum(len(v) for v in self._idle.values())
 
 
