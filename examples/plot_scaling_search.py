@@ -55,7 +55,9 @@ def main(use_ray=False):
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                # The scheduler always serves HTTP (health, metrics): on loopback,
+                # on a free port.
+                dashboard_address="127.0.0.1:0",
             ) as cluster,
             Client(cluster),
             joblib.parallel_config("dask"),

@@ -128,7 +128,9 @@ def dask_client():
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        # The scheduler always serves HTTP (health, metrics): on loopback,
+        # on a free port.
+        dashboard_address="127.0.0.1:0",
     )
     client = distributed.Client(cluster)
     try:
