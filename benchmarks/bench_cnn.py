@@ -20,12 +20,12 @@ import argparse
 import gzip
 import itertools
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from _report import results_markdown  # benchmarks/_report.py, beside this script
 
 FASHION_DIR = os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -130,33 +130,6 @@ def bench_fashion(quick):
     return rows
 
 
-def markdown(rows, command, seconds):
-    import keras
-    import sklearn
-    import tensorflow as tf
-
-    lines = [
-        "# CNNClassifier: accuracy and fit time",
-        "",
-        f"Command: `{command}`",
-        "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores "
-        "(nothing else running); "
-        f"Python {platform.python_version()}, TensorFlow {tf.__version__}, "
-        f"Keras {keras.__version__}, scikit-learn {sklearn.__version__}. "
-        f"Total run: {seconds / 60:.1f} min.",
-        "",
-        "| data | model | accuracy | fit seconds |",
-        "|---|---|---|---|",
-    ]
-    for row in rows:
-        lines.append(
-            f"| {row['data']} | {row['model']} | {row['accuracy']} | "
-            f"{row['fit seconds']} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="subsets, few epochs")
@@ -168,6 +141,7 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     start = time.perf_counter()
+    load_start = os.getloadavg()[0]
     rows = []
     if not args.skip_digits:
         rows += bench_digits(args.quick)
@@ -176,7 +150,13 @@ def main(argv=None):
     command = "python benchmarks/bench_cnn.py " + " ".join(
         sys.argv[1:] if argv is None else argv
     )
-    text = markdown(rows, command.strip(), time.perf_counter() - start)
+    text = results_markdown(
+        "CNNClassifier: accuracy and fit time",
+        rows,
+        command.strip(),
+        time.perf_counter() - start,
+        (load_start, os.getloadavg()[0]),
+    )
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / ("cnn-quick.md" if args.quick else "cnn.md")
     path.write_text(text, encoding="utf-8")

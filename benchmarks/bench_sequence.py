@@ -20,7 +20,6 @@ the versions.
 
 import argparse
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -32,6 +31,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(ROOT / "examples"))
 
 import _sequence_data  # noqa: E402  (examples/_sequence_data.py)
+from _report import results_markdown  # noqa: E402  (benchmarks/_report.py)
 
 TS_SETS = ("OSULeaf", "ACSF1", "ArrowHead")
 
@@ -137,37 +137,6 @@ def bench_series(name, quick):
     return rows
 
 
-def markdown(rows, command, seconds, load):
-    import keras
-    import sklearn
-    import tensorflow as tf
-
-    lines = [
-        "# SequenceClassifier: accuracy and fit time",
-        "",
-        f"Command: `{command}`",
-        "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores, shared with "
-        "other jobs while measured (load average "
-        f"{load[0]:.1f} at the start, {load[1]:.1f} at the end), so times are "
-        f"upper bounds; Python {platform.python_version()}, TensorFlow "
-        f"{tf.__version__}, Keras {keras.__version__}, scikit-learn "
-        f"{sklearn.__version__}. Total run: {seconds / 60:.1f} min.",
-        "",
-        "All models with default parameters (and `random_state=0`); the series "
-        "baselines take the series as flat rows of values.",
-        "",
-        "| data | model | accuracy | fit seconds |",
-        "|---|---|---|---|",
-    ]
-    for row in rows:
-        lines.append(
-            f"| {row['data']} | {row['model']} | {row['accuracy']} | "
-            f"{row['fit seconds']} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="subsets, few epochs")
@@ -192,11 +161,14 @@ def main(argv=None):
     command = "python benchmarks/bench_sequence.py " + " ".join(
         sys.argv[1:] if argv is None else argv
     )
-    text = markdown(
+    text = results_markdown(
+        "SequenceClassifier: accuracy and fit time",
         rows,
         command.strip(),
         time.perf_counter() - start,
         (load_start, os.getloadavg()[0]),
+        note="All models with default parameters (and `random_state=0`); the "
+        "series baselines take the series as flat rows of values.",
     )
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / ("sequence-quick.md" if args.quick else "sequence.md")
