@@ -188,15 +188,16 @@ def architecture_key(model, *compile_parts):
     """A string equal for two models of the same architecture and compile
     settings, whatever their seeds and layer names; None if the model's state
     is not all in variables (e.g. lookup tables) or its config cannot be read."""
-    if any(
-        type(layer).__name__ in _STATE_OUTSIDE_VARIABLES for layer in _all_layers(model)
-    ):
+    layers = [model, *model._flatten_layers(include_self=False, recursive=True)]
+    if any(type(layer).__name__ in _STATE_OUTSIDE_VARIABLES for layer in layers):
         return None
     try:
         config = model.get_config()
     except (NotImplementedError, TypeError, ValueError):
         return None
-    names = {layer.name for layer in _all_layers(model)}
+    # A layer's name becomes its position: references between layers (the
+    # wiring) still count, the global name counters do not.
+    names = {layer.name: f"<layer {i}>" for i, layer in enumerate(layers)}
     canonical = _canonical(config, names)
     try:
         return json.dumps([canonical, *compile_parts], sort_keys=True)
@@ -218,13 +219,10 @@ _STATE_OUTSIDE_VARIABLES = frozenset(
 )
 
 
-def _all_layers(model):
-    return [model, *model._flatten_layers(include_self=False, recursive=True)]
-
-
 def _canonical(value, names):
-    """``value`` with seeds and layer names blanked (they differ between two
-    builds of one architecture) and numbers in a JSON-able form."""
+    """``value`` with seeds blanked and layer names replaced by positions
+    (``names``): they differ between two builds of one architecture; numbers
+    in a JSON-able form."""
     if isinstance(value, dict):
         return {
             k: None if k in ("seed", "name") else _canonical(v, names)
@@ -233,7 +231,7 @@ def _canonical(value, names):
     if isinstance(value, (list, tuple)):
         return [_canonical(v, names) for v in value]
     if isinstance(value, str):
-        return "<layer>" if value in names else value
+        return names.get(value, value)
     if isinstance(value, (bool, int, float)) or value is None:
         return value
     if isinstance(value, np.generic):
