@@ -146,11 +146,6 @@ class CompiledLoop:
         # network reused across fits may see int32 targets after int64 ones.
         self.fns = {}
 
-    @property
-    def fn(self):
-        """The traced function, if only one kind of input was seen (tests)."""
-        return next(iter(self.fns.values())) if len(self.fns) == 1 else None
-
     def _run(self, X, y, sw, idx, batch_size):
         tf = get_tf()
         step = self.model.train_step if self.step == "train" else self.model.test_step
@@ -166,12 +161,8 @@ class CompiledLoop:
 
     def __call__(self, X, y, sw, idx, batch_size):
         tf = get_tf()
-
-        def free_batch(t):
-            return tf.TensorSpec((None, *t.shape[1:]), t.dtype)
-
-        specs = tf.nest.map_structure(free_batch, (X, y, sw, idx))
-        key = tuple((tuple(s.shape), s.dtype) for s in tf.nest.flatten(specs))
+        args = (X, y, sw, idx)
+        key = tuple((tuple(t.shape[1:]), t.dtype) for t in tf.nest.flatten(args))
         fn = self.fns.get(key)
         if fn is None:
             if self.step == "train":
@@ -180,7 +171,14 @@ class CompiledLoop:
                 optimizer = self.model.optimizer
                 if optimizer is not None and not optimizer.built:
                     optimizer.build(self.model.trainable_variables)
-            specs = (*specs, tf.TensorSpec((), tf.int32))
+
+            def free_batch(t):
+                return tf.TensorSpec((None, *t.shape[1:]), t.dtype)
+
+            specs = (
+                *tf.nest.map_structure(free_batch, args),
+                tf.TensorSpec((), tf.int32),
+            )
             # A partial, so that TensorFlow's retracing warning counts each
             # loop on its own rather than all fits together (see _predict).
             fn = tf.function(functools.partial(self._run), input_signature=specs)
