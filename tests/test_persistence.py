@@ -50,15 +50,14 @@ def test_unpickled_model_keeps_training(fitted):
     assert restored.n_iter_ == clf.n_iter_ + 1
 
 
-def test_pickle_loads_in_another_process(fitted, tmp_path):
-    clf, X = fitted
-    joblib.dump(clf, tmp_path / "m.joblib")
+def _same_predictions_in_a_fresh_process(clf, X, tmp_path, load):
+    """Run ``load`` (code that binds ``clf``) in a new Python process and check
+    that its probabilities on ``X`` are those of ``clf`` here."""
     np.save(tmp_path / "X.npy", X)
     np.save(tmp_path / "p.npy", clf.predict_proba(X))
-    code = textwrap.dedent(
+    code = textwrap.dedent(load) + textwrap.dedent(
         f"""
-        import joblib, numpy as np
-        clf = joblib.load({str(tmp_path / "m.joblib")!r})
+        import numpy as np
         X = np.load({str(tmp_path / "X.npy")!r})
         expected = np.load({str(tmp_path / "p.npy")!r})
         assert np.array_equal(clf.predict_proba(X), expected)
@@ -70,6 +69,20 @@ def test_pickle_loads_in_another_process(fitted, tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "same"
+
+
+def test_pickle_loads_in_another_process(fitted, tmp_path):
+    clf, X = fitted
+    joblib.dump(clf, tmp_path / "m.joblib")
+    _same_predictions_in_a_fresh_process(
+        clf,
+        X,
+        tmp_path,
+        f"""
+        import joblib
+        clf = joblib.load({str(tmp_path / "m.joblib")!r})
+        """,
+    )
 
 
 def test_save_load_single_keras_file(fitted, tmp_path):
@@ -135,23 +148,14 @@ def test_load_in_a_fresh_process_without_tensorflow_loaded(fitted, tmp_path):
     clf, X = fitted
     path = tmp_path / "clf.keras"
     skdeep.save(clf, path)
-    np.save(tmp_path / "X.npy", X)
-    np.save(tmp_path / "p.npy", clf.predict_proba(X))
-    code = textwrap.dedent(
+    _same_predictions_in_a_fresh_process(
+        clf,
+        X,
+        tmp_path,
         f"""
         import sys
-        import numpy as np
         import skdeep
         assert "tensorflow" not in sys.modules
         clf = skdeep.load({str(path)!r})
-        X = np.load({str(tmp_path / "X.npy")!r})
-        expected = np.load({str(tmp_path / "p.npy")!r})
-        assert np.array_equal(clf.predict_proba(X), expected)
-        print("same")
-        """
+        """,
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "same"
