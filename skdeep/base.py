@@ -60,10 +60,34 @@ def seeded(seed):
         py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
         keras.utils.set_random_seed(int(seed))
         try:
-            yield
+            with _private_default_seeds(seed):
+                yield
         finally:
             random.setstate(py_state)
             np.random.set_state(np_state)  # noqa: NPY002
+
+
+@contextlib.contextmanager
+def _private_default_seeds(seed):
+    """Draw Keras's default seeds (initializers and dropout layers made without
+    a ``seed``, as in most user models) from a generator of our own.
+
+    Keras draws them from Python's global ``random``, which other threads of the
+    process draw from too: a Dask worker's event loop does (retry jitter,
+    worker choice), and a model built there came out different from run to run.
+    Keras reads the generator from a module attribute, swapped here under the
+    seeding lock; left alone if a Keras release moves it.
+    """
+    module = importlib.import_module("keras.src.random.seed_generator")
+    previous = getattr(module, "python_random", None)
+    if not hasattr(previous, "randint"):
+        yield
+        return
+    module.python_random = random.Random(int(seed))
+    try:
+        yield
+    finally:
+        module.python_random = previous
 
 
 @contextlib.contextmanager

@@ -68,3 +68,46 @@ def test_same_seed_same_predictions_across_processes():
     X, y = _data()
     here = DenseClassifier(**PARAMS, random_state=3).fit(X, y).predict_proba(X)
     np.testing.assert_allclose(np.load(io.BytesIO(runs[0])), here, atol=1e-6)
+
+
+def test_reproducible_while_other_threads_draw_python_random():
+    """Keras seeds unseeded initializers from Python's global ``random``; other
+    threads (a Dask worker's event loop) draw from it too. A user model with
+    unseeded layers must still come out the same."""
+    import random
+    import threading
+
+    from skdeep import KerasClassifier
+
+    def unseeded(input_shape):
+        import keras
+
+        return keras.Sequential(
+            [
+                keras.Input(input_shape),
+                keras.layers.Dense(8, activation="relu"),
+                keras.layers.Dropout(0.3),
+                keras.layers.Dense(1, activation="sigmoid"),
+            ]
+        )
+
+    X, y = _data()
+    stop = threading.Event()
+
+    def draw():
+        while not stop.is_set():
+            random.random()
+
+    thread = threading.Thread(target=draw, daemon=True)
+    thread.start()
+    try:
+        runs = [
+            KerasClassifier(unseeded, epochs=3, random_state=0).fit(X, y)
+            for _ in range(3)
+        ]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    first = runs[0].predict_proba(X)
+    for other in runs[1:]:
+        np.testing.assert_allclose(other.predict_proba(X), first, atol=1e-6)
