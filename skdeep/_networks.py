@@ -187,7 +187,8 @@ POOL = NetworkPool()
 def architecture_key(model, *compile_parts):
     """A string equal for two models of the same architecture and compile
     settings, whatever their seeds and layer names; None if the model's state
-    is not all in variables (e.g. lookup tables) or its config cannot be read."""
+    is not all in variables (e.g. lookup tables), or its config cannot be read
+    or holds values that cannot be compared (functions, other objects)."""
     layers = [model, *model._flatten_layers(include_self=False, recursive=True)]
     if any(type(layer).__name__ in _STATE_OUTSIDE_VARIABLES for layer in layers):
         return None
@@ -198,9 +199,8 @@ def architecture_key(model, *compile_parts):
     # A layer's name becomes its position: references between layers (the
     # wiring) still count, the global name counters do not.
     names = {layer.name: f"<layer {i}>" for i, layer in enumerate(layers)}
-    canonical = _canonical(config, names)
     try:
-        return json.dumps([canonical, *compile_parts], sort_keys=True)
+        return json.dumps([_canonical(config, names), *compile_parts], sort_keys=True)
     except (TypeError, ValueError):
         return None
 
@@ -236,6 +236,6 @@ def _canonical(value, names):
         return value
     if isinstance(value, np.generic):
         return value.item()
-    # Anything else (a function, an object) keys by identity: reused only
-    # with that very object.
-    return f"<{type(value).__qualname__} {id(value)}>"
+    # Anything else (a function, an object) has no value to compare: such a
+    # network is never pooled.
+    raise TypeError(f"no key for a {type(value).__qualname__} in a model config")

@@ -145,6 +145,21 @@ def test_keys_ignore_seeds_and_names_but_not_shapes():
     assert architecture_key(a, "adam") != architecture_key(c, "adam")
 
 
+def test_configs_with_objects_get_no_key():
+    import keras
+
+    class Odd(keras.layers.Layer):
+        def call(self, x):
+            return x
+
+        def get_config(self):
+            return {**super().get_config(), "thing": object()}
+
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, Odd()(inputs))
+    assert architecture_key(model, "adam") is None
+
+
 _RNG = np.random.RandomState(0)
 
 
