@@ -320,6 +320,10 @@ IMAGE_SHAPE = Satisfies(
     lambda v: isinstance(v, (tuple, list)) and len(v) in (2, 3) and _positive_ints(v),
     "None or a tuple of positive ints (height, width) or (height, width, channels)",
 )
+IMAGE_SIZE = Satisfies(
+    lambda v: isinstance(v, (tuple, list)) and len(v) == 2 and _positive_ints(v),
+    "None or a pair of positive ints (height, width)",
+)
 INT_INDEX = Interval(Integral, None, None)
 
 CNN_CONSTRAINTS = {
@@ -336,6 +340,7 @@ CNN_CONSTRAINTS = {
     "random_rotation": [Interval(Real, 0, 1, closed="both")],
     "random_zoom": [Interval(Real, 0, 1, closed="left")],
     "random_translation": [Interval(Real, 0, 1, closed="left")],
+    "resize": [NONE, IMAGE_SIZE],
     "image_shape": [NONE, IMAGE_SHAPE],
     "base_model": [NONE, CALLABLE],
     "fine_tune_from": [NONE, InstanceOf(str, label="a layer name"), INT_INDEX],

@@ -202,6 +202,8 @@ def test_image_shape_that_does_not_fit_the_data():
         ("random_flip", "diagonal"),
         ("random_rotation", -0.1),
         ("image_shape", (8, 8, 1, 1)),
+        ("resize", (16, 0)),
+        ("resize", 16),
         ("base_model", "mobilenet"),
         ("fine_tune_from", 1.5),
     ],
@@ -244,6 +246,43 @@ def test_architecture_parameters_shape_the_network():
     assert "GlobalMaxPooling2D" in kinds and "Flatten" not in kinds
     assert clf.model_.get_layer("conv_1").kernel.shape == (3, 5, 4, 6)
     assert [clf.model_.get_layer(f"dense_{i}").units for i in (0, 1)] == [8, 5]
+
+
+def test_resize_inside_the_network():
+    X, y = bars(n=40)
+    clf = CNNClassifier(**TINY, resize=(16, 12)).fit(X, y)
+    assert clf.model_.input_shape == (None, 8, 8, 1)
+    assert clf.model_.get_layer("resize").output.shape == (None, 16, 12, 1)
+    # The convolutions see the resized images: 16x12 -> pooled 8x6.
+    assert clf.model_.get_layer("flatten").output.shape == (None, 8 * 6 * 4)
+    # Prediction reads images of the fitted size, in every form.
+    np.testing.assert_array_equal(
+        clf.predict(X.reshape(len(X), -1)), clf.predict(X[..., 0])
+    )
+    with pytest.raises(ValueError, match=r"\(8, 8, 1\)"):
+        clf.predict(np.zeros((2, 16, 12, 1)))
+    # Too small after resizing, for 'valid' convolutions: said, with the size.
+    tiny = CNNClassifier(**{**TINY, "filters": (4, 4)}, padding="valid", resize=(3, 3))
+    with pytest.raises(ValueError, match=r"\(3, 3, 1\) are too small"):
+        tiny.fit(X, y)
+
+
+def test_resize_to_the_size_a_base_model_needs():
+    X, y = bars(n=20, channels=3)
+    shapes = []
+
+    def build(input_shape):
+        shapes.append(input_shape)
+        return tiny_base(input_shape)
+
+    with pytest.raises(ValueError, match=r"takes images of shape \(32, 32, 3\)"):
+        CNNClassifier(base_model=tiny_base((32, 32, 3)), epochs=1).fit(X, y)
+    clf = CNNClassifier(base_model=build, resize=(32, 32), epochs=1, random_state=0)
+    clf.fit(X, y)
+    assert shapes == [(32, 32, 3)]
+    assert clf.predict(X).shape == (20,)
+    base = tiny_base((32, 32, 3))
+    CNNClassifier(base_model=base, resize=(32, 32), epochs=1).fit(X, y)
 
 
 def test_builder_alone():

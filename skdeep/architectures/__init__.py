@@ -7,7 +7,14 @@ leaves the last layer linear (logits), which the estimators pair with a loss tha
 takes logits, for numerical stability. One module per family.
 """
 
-from .cnn import augmentation, cnn_network, conv_block, copy_model, transfer_network
+from .cnn import (
+    augmentation,
+    cnn_network,
+    conv_block,
+    copy_model,
+    resized,
+    transfer_network,
+)
 from .dense import dense_block, dense_network, output_layer, seeded
 from .sequence import sequence_network, text_vocabulary, token_vocabulary
 
@@ -19,6 +26,7 @@ __all__ = [
     "dense_block",
     "dense_network",
     "output_layer",
+    "resized",
     "seeded",
     "sequence_network",
     "text_vocabulary",

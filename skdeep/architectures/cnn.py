@@ -36,6 +36,48 @@ def _check_fits(input_shape, filters, kernel_size, strides, padding):
         # Pooling uses 'same' padding, so it never empties the image.
 
 
+def resized(x, resize=None, *, dtype=None):
+    """Resize images ``x`` to ``resize = (height, width)`` (bilinear), or not.
+
+    Inside the network, so it applies to training and prediction alike: tiny
+    images gain room for convolutions and pooling, and for augmentation to
+    move them by whole pixels instead of blurring them; a ``base_model`` built
+    for a larger size (``keras.applications`` models take at least 32x32) can
+    read them.
+
+    Parameters
+    ----------
+    x : keras tensor
+        Images, ``(batch, height, width, channels)``.
+    resize : tuple of 2 int or None, default=None
+        Target height and width; None leaves ``x`` as it is.
+    dtype : str or None, default=None
+        Dtype of the layer.
+
+    Returns
+    -------
+    x : keras tensor
+
+    Examples
+    --------
+    >>> import keras
+    >>> from skdeep.architectures import resized
+    >>> resized(keras.Input((8, 8, 1)), (16, 16)).shape
+    (None, 16, 16, 1)
+    """
+    if resize is None:
+        return x
+    height, width = resize
+    return get_keras().layers.Resizing(
+        height, width, interpolation="bilinear", dtype=dtype, name="resize"
+    )(x)
+
+
+def resized_shape(input_shape, resize):
+    """The image shape the layers after :func:`resized` see."""
+    return input_shape if resize is None else (*resize, *input_shape[2:])
+
+
 def augmentation(
     x,
     *,
@@ -219,10 +261,12 @@ def cnn_network(
     random_rotation=0.0,
     random_zoom=0.0,
     random_translation=0.0,
+    resize=None,
     dtype="float32",
     seed=None,
 ):
-    """Build a convolutional network: [augmentation], conv blocks, a dense head.
+    """Build a convolutional network: [resizing], [augmentation], conv blocks,
+    a dense head.
 
     Parameters
     ----------
@@ -259,6 +303,8 @@ def cnn_network(
         Initializer of the convolution and dense kernels.
     random_flip, random_rotation, random_zoom, random_translation
         Data augmentation, active in training only; see :func:`augmentation`.
+    resize : tuple of 2 int or None, default=None
+        Resize the images to ``(height, width)`` first; see :func:`resized`.
     dtype : str, default="float32"
         Dtype of the weights and computations.
     seed : int or None, default=None
@@ -277,10 +323,12 @@ def cnn_network(
     """
     keras = get_keras()
     input_shape = tuple(input_shape)
-    _check_fits(input_shape, filters, kernel_size, strides, padding)
+    _check_fits(
+        resized_shape(input_shape, resize), filters, kernel_size, strides, padding
+    )
     inputs = keras.Input(shape=input_shape, dtype=dtype, name="input")
     x = augmentation(
-        inputs,
+        resized(inputs, resize, dtype=dtype),
         random_flip=random_flip,
         random_rotation=random_rotation,
         random_zoom=random_zoom,
@@ -424,8 +472,9 @@ def _check_base_input(base, input_shape):
             )
         raise ValueError(
             f"The base model {base.name!r} takes images of shape {expected}, but "
-            f"the data has images of shape {tuple(input_shape)}. Resize the images "
-            f"or build the base model for this shape.{hint}"
+            f"the data has images of shape {tuple(input_shape)}. Resize them to "
+            "the base's size (resize=(height, width)) or build the base model "
+            f"for this shape.{hint}"
         )
 
 
@@ -448,6 +497,7 @@ def transfer_network(
     random_rotation=0.0,
     random_zoom=0.0,
     random_translation=0.0,
+    resize=None,
     dtype="float32",
     seed=None,
 ):
@@ -481,6 +531,9 @@ def transfer_network(
         Of the head's dense layers, as in :func:`cnn_network`.
     random_flip, random_rotation, random_zoom, random_translation
         Data augmentation before the base, active in training only.
+    resize : tuple of 2 int or None, default=None
+        Resize the images to ``(height, width)`` before the base (e.g. to
+        the size a ``keras.applications`` model needs); see :func:`resized`.
     dtype : str, default="float32"
         Dtype of the new layers; the base keeps its own.
     seed : int or None, default=None
@@ -506,12 +559,12 @@ def transfer_network(
     """
     keras = get_keras()
     input_shape = tuple(input_shape)
-    _check_base_input(base_model, input_shape)
+    _check_base_input(base_model, resized_shape(input_shape, resize))
     base = copy_model(base_model)
     set_fine_tuning(base, fine_tune_from)
     inputs = keras.Input(shape=input_shape, dtype=dtype, name="input")
     x = augmentation(
-        inputs,
+        resized(inputs, resize, dtype=dtype),
         random_flip=random_flip,
         random_rotation=random_rotation,
         random_zoom=random_zoom,
