@@ -12,17 +12,20 @@ would also guess that shape on its own).
 
 We fit it on three quarters of the digits, compare with ``MLPClassifier`` on
 the same split, plot the learning curve and the test images it gets wrong.
+Last, the harder test of writers never seen in training, where the user
+guide's small-image recipe (``resize`` and random shifts) helps.
 
-Run it with ``python examples/plot_cnn_digits.py``; it takes under a minute on
-a laptop CPU and writes ``cnn_digits.png``.
+Run it with ``python examples/plot_cnn_digits.py``; it takes about two minutes
+on a laptop CPU and writes ``cnn_digits.png``.
 """
 
+import os
 import time
 
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import cross_val_score, train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
@@ -73,4 +76,26 @@ for i, idx in enumerate(wrong):
 fig.tight_layout()
 fig.savefig("cnn_digits.png", dpi=100)
 print("Saved cnn_digits.png")
+
+# %%
+# Writers never seen: resize, then shift
+# --------------------------------------
+# ``cv=3`` does not shuffle: the digits are ordered by writer, so each fold
+# tests on writers that training never saw, and every model scores lower (the
+# defaults 0.958, ``SVC`` 0.969). Resizing the 8x8 images to 16x16 inside the
+# network lets random shifts move the strokes by whole pixels; with some
+# dropout and a longer training in smaller batches, the network learns digits
+# written slightly elsewhere (0.981 to 0.982 over four seeds in the user guide).
+# SKDEEP_EXAMPLE_QUICK=1 (set by the test suite) trains for 3 epochs only.
+quick = os.environ.get("SKDEEP_EXAMPLE_QUICK") == "1"
+recipe = CNNClassifier(
+    resize=(16, 16),
+    random_translation=0.1,
+    dropout=0.25,
+    epochs=3 if quick else 60,
+    batch_size=32,
+    random_state=0,
+)
+scores = cross_val_score(make_pipeline(MinMaxScaler(), recipe), X, y, cv=3)
+print(f"Unseen writers (cv=3), small-image recipe: {scores.mean():.3f}")
 plt.show()
