@@ -58,6 +58,18 @@ def tiny_base(shape=(8, 8, 1)):
     return keras.Model(inputs, x, name="tiny_base")
 
 
+def recording_base():
+    """A ``base_model`` callable building :func:`tiny_base`, and the list of
+    the ``input_shape`` values it was called with."""
+    shapes = []
+
+    def build(input_shape):
+        shapes.append(input_shape)
+        return tiny_base(input_shape)
+
+    return build, shapes
+
+
 def weights_of(layer):
     return [np.array(w) for w in layer.get_weights()]
 
@@ -269,12 +281,7 @@ def test_resize_inside_the_network():
 
 def test_resize_to_the_size_a_base_model_needs():
     X, y = bars(n=20, channels=3)
-    shapes = []
-
-    def build(input_shape):
-        shapes.append(input_shape)
-        return tiny_base(input_shape)
-
+    build, shapes = recording_base()
     with pytest.raises(ValueError, match=r"takes images of shape \(32, 32, 3\)"):
         CNNClassifier(base_model=tiny_base((32, 32, 3)), epochs=1).fit(X, y)
     clf = CNNClassifier(base_model=build, resize=(32, 32), epochs=1, random_state=0)
@@ -435,12 +442,7 @@ def test_two_stage_transfer_learning_with_warm_start():
 
 def test_base_model_from_a_callable_gets_the_image_shape():
     X, y = bars(n=20, channels=3)
-    shapes = []
-
-    def build(input_shape):
-        shapes.append(input_shape)
-        return tiny_base(input_shape)
-
+    build, shapes = recording_base()
     clf = CNNClassifier(base_model=build, epochs=1, random_state=0).fit(X, y)
     assert shapes == [(8, 8, 3)]
     assert clf.model_.inputs[0].dtype == "float32"
