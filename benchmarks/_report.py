@@ -1,9 +1,42 @@
-"""The markdown results page that ``bench_cnn.py`` and ``bench_sequence.py``
-write: command, machine (with its load, as times depend on it), versions and
-one table row per measurement."""
+"""What ``bench_cnn.py`` and ``bench_sequence.py`` share: timing, and the
+markdown results page they write (command, machine with its load, as times
+depend on it, versions, one table row per measurement)."""
 
 import os
 import platform
+import sys
+import time
+
+
+def timed(fn):
+    """``fn()`` and the seconds it took."""
+    start = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - start
+
+
+def run_started():
+    """The start of a run, for :func:`write_results`: the clock and the
+    1-minute load average."""
+    return time.perf_counter(), os.getloadavg()[0]
+
+
+def write_results(path, title, rows, script, argv, started, note=""):
+    """Write the results page of the run begun at ``started`` (from
+    :func:`run_started`) to ``path``, and print it.
+
+    ``script`` and ``argv`` (None: ``sys.argv[1:]``) make the page's command
+    line; ``title``, ``rows`` and ``note`` are as in :func:`results_markdown`.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    command = " ".join(["python", f"benchmarks/{script}", *args])
+    seconds = time.perf_counter() - started[0]
+    load = (started[1], os.getloadavg()[0])
+    text = results_markdown(title, rows, command, seconds, load, note=note)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(text)
+    print(f"wrote {path}")
 
 
 def results_markdown(title, rows, command, seconds, load, note=""):

@@ -21,12 +21,10 @@ import argparse
 import gzip
 import itertools
 import os
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
-from _report import results_markdown  # benchmarks/_report.py, beside this script
+from _report import run_started, timed, write_results  # benchmarks/_report.py
 
 FASHION_DIR = os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -47,12 +45,6 @@ def load_fashion(kind):
     with gzip.open(os.path.join(FASHION_DIR, f"{kind}-labels-idx1-ubyte.gz")) as f:
         labels = np.frombuffer(f.read(), np.uint8, offset=8)
     return images, labels
-
-
-def timed(fn):
-    start = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - start
 
 
 def bench_digits(quick):
@@ -154,28 +146,20 @@ def main(argv=None):
         "--skip-fashion", action="store_true", help="only the digits part"
     )
     args = parser.parse_args(argv)
-    start = time.perf_counter()
-    load_start = os.getloadavg()[0]
+    started = run_started()
     rows = []
     if not args.skip_digits:
         rows += bench_digits(args.quick)
     if not args.skip_fashion:
         rows += bench_fashion(args.quick)
-    command = "python benchmarks/bench_cnn.py " + " ".join(
-        sys.argv[1:] if argv is None else argv
-    )
-    text = results_markdown(
+    write_results(
+        RESULTS / ("cnn-quick.md" if args.quick else "cnn.md"),
         "CNNClassifier: accuracy and fit time",
         rows,
-        command.strip(),
-        time.perf_counter() - start,
-        (load_start, os.getloadavg()[0]),
+        "bench_cnn.py",
+        argv,
+        started,
     )
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / ("cnn-quick.md" if args.quick else "cnn.md")
-    path.write_text(text, encoding="utf-8")
-    print(text)
-    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

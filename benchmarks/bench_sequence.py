@@ -19,9 +19,7 @@ the versions.
 """
 
 import argparse
-import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -31,15 +29,9 @@ RESULTS = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(ROOT / "examples"))
 
 import _sequence_data  # noqa: E402  (examples/_sequence_data.py)
-from _report import results_markdown  # noqa: E402  (benchmarks/_report.py)
+from _report import run_started, timed, write_results  # noqa: E402
 
 TS_SETS = ("OSULeaf", "ACSF1", "ArrowHead")
-
-
-def timed(fn):
-    start = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - start
 
 
 def bench_spam(quick):
@@ -148,8 +140,7 @@ def main(argv=None):
         help=f"sktime sets to run (default: {' '.join(TS_SETS)})",
     )
     args = parser.parse_args(argv)
-    start = time.perf_counter()
-    load_start = os.getloadavg()[0]
+    started = run_started()
     rows = []
     if not args.skip_spam:
         rows += bench_spam(args.quick)
@@ -158,23 +149,16 @@ def main(argv=None):
     if not rows:
         print("No data set found: nothing measured. " + _sequence_data.FETCH_HINT)
         return
-    command = "python benchmarks/bench_sequence.py " + " ".join(
-        sys.argv[1:] if argv is None else argv
-    )
-    text = results_markdown(
+    write_results(
+        RESULTS / ("sequence-quick.md" if args.quick else "sequence.md"),
         "SequenceClassifier: accuracy and fit time",
         rows,
-        command.strip(),
-        time.perf_counter() - start,
-        (load_start, os.getloadavg()[0]),
+        "bench_sequence.py",
+        argv,
+        started,
         note="All models with default parameters (and `random_state=0`); the "
         "series baselines take the series as flat rows of values.",
     )
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / ("sequence-quick.md" if args.quick else "sequence.md")
-    path.write_text(text, encoding="utf-8")
-    print(text)
-    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
