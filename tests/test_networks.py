@@ -28,13 +28,13 @@ def _dense(**kw):
     return DenseClassifier(**params)
 
 
-def _fit_and_drop(est, X, y):
+def _fit_and_drop(est, X, y, method="predict_proba"):
     """Fit, keep the predictions, drop the estimator (its network goes back)."""
-    proba = est.fit(X, y).predict_proba(X)
+    out = getattr(est.fit(X, y), method)(X)
     model = est.model_
     del est
     gc.collect()
-    return proba, id(model)
+    return out, id(model)
 
 
 def test_reused_network_gives_the_results_of_a_new_one(pool, binary_data):
@@ -187,15 +187,8 @@ _RNG = np.random.RandomState(0)
     ids=["dense-regressor", "cnn", "sequence-series"],
 )
 def test_regressor_cnn_and_series_networks_are_reused(pool, make, X, y):
-    def fit_and_drop():
-        est = make().fit(X, y)
-        out, model = est.predict(X), id(est.model_)
-        del est
-        gc.collect()
-        return out, model
-
-    first, first_model = fit_and_drop()
-    second, second_model = fit_and_drop()
+    first, first_model = _fit_and_drop(make(), X, y, "predict")
+    second, second_model = _fit_and_drop(make(), X, y, "predict")
     assert second_model == first_model
     np.testing.assert_array_equal(first, second)
 
