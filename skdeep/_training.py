@@ -16,6 +16,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
+from ._batch_weights import batch_sample_weights
 from ._keras import get_keras, get_tf
 from .exceptions import TrainingDivergedError
 
@@ -156,7 +157,11 @@ class CompiledLoop:
         n = tf.shape(idx)[0]
         for i in tf.range((n + batch_size - 1) // batch_size):
             b = idx[i * batch_size : (i + 1) * batch_size]
-            step((gather(X, b), gather(y, b), gather(sw, b)))
+            weights = gather(sw, b)
+            # Layers whose batch statistics weigh rows as the loss does read
+            # the weights while the step is traced (_batch_weights.py).
+            with batch_sample_weights(weights):
+                step((gather(X, b), gather(y, b), weights))
         return n
 
     def __call__(self, X, y, sw, idx, batch_size):

@@ -2,10 +2,12 @@
 
 A leaf estimator (dense, CNN, sequence, bring-your-own) defines its
 ``__init__``, its parameter constraints, and one hook, ``_build_network``;
-input-shaped leaves also override ``_check_X_y``/``_check_X``. Everything else
-(target encoding, seeding, the training loop, early stopping, history,
-warm starts, ``partial_fit``, safe failure, fast prediction, pickling) lives
-here, once.
+input-shaped leaves also override ``_check_X_y``/``_check_X``; leaves with
+data-driven ``"auto"`` training settings override ``_fit_setting`` (epochs,
+batch size, patience) and ``_schedule_callbacks`` (a learning-rate
+schedule). Everything else (target encoding, seeding, the training loop,
+early stopping, history, warm starts, ``partial_fit``, safe failure, fast
+prediction, pickling) lives here, once.
 """
 
 import contextlib
@@ -334,11 +336,15 @@ class BaseKerasEstimator(BaseEstimator, ABC):
         history, interrupted = _training.train(
             model,
             data,
-            epochs=1 if incremental else self.epochs,
+            epochs=1 if incremental else self._fit_setting("epochs"),
             train_fn=network.train_fn,
             rng=rng,
             callbacks=build_callbacks(
-                self, validating=validating, stop_early=not incremental
+                self,
+                validating=validating,
+                stop_early=not incremental,
+                patience=self._fit_setting("patience"),
+                schedule=() if incremental else self._schedule_callbacks(),
             ),
             validation=validation,
             eval_fn=network.eval_fn,
@@ -446,9 +452,21 @@ class BaseKerasEstimator(BaseEstimator, ABC):
         return "float32" if dtype == np.float32 else "float64"
 
     def _batch_size(self, n):
-        if self.batch_size == "auto":
+        batch_size = self._fit_setting("batch_size")
+        if batch_size == "auto":
             return max(1, min(200, n))
-        return max(1, min(self.batch_size, n))
+        return max(1, min(batch_size, n))
+
+    def _fit_setting(self, name):
+        """The value of training parameter ``name`` (``epochs``,
+        ``batch_size``, ``patience``) for this fit: the parameter itself, or
+        what a leaf's ``"auto"`` rule resolved it to from the data."""
+        return getattr(self, name)
+
+    def _schedule_callbacks(self):
+        """Keras callbacks the leaf's training recipe adds to every full fit
+        (e.g. a learning-rate schedule), before the user's; fresh each fit."""
+        return []
 
     def _class_sample_weight(self, y, encoder):
         return 1.0

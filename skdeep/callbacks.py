@@ -40,17 +40,20 @@ def early_stopping(*, validating, patience, min_delta):
     )
 
 
-def build_callbacks(estimator, *, validating, stop_early=True):
-    """The callbacks for one fit of ``estimator``: stopping rule, then the user's."""
+def build_callbacks(estimator, *, validating, stop_early=True, patience, schedule=()):
+    """The callbacks for one fit of ``estimator``: stopping rule, the
+    estimator's own ``schedule`` (e.g. a learning-rate schedule), then the
+    user's."""
     callbacks = []
     if stop_early:
         callbacks.append(
             early_stopping(
                 validating=validating,
-                patience=estimator.patience,
+                patience=patience,
                 min_delta=estimator.min_delta,
             )
         )
+    callbacks.extend(schedule)
     callbacks.extend(copy_callbacks(estimator.callbacks))
     return callbacks
 

@@ -4,10 +4,14 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 
+from . import _sequence_auto as auto
 from . import _sequence_input as seqin
 from ._docstring import TRAINING_PARAMETERS, fill_doc
+from ._keras import get_keras
 from ._validation import SEQUENCE_CONSTRAINTS
 from .architectures import sequence_network, text_vocabulary, token_vocabulary
+from .architectures.bag import bag_network, bag_vocabulary, token_bag_vocabulary
+from .architectures.fcn import fcn_network
 from .base import KerasClassifierBase
 
 # early_stopping="auto" holds out validation rows from this many training rows
@@ -16,11 +20,22 @@ AUTO_EARLY_STOPPING_MIN_ROWS = 1000
 
 
 def _training_parameters():
-    text = TRAINING_PARAMETERS.replace("{epochs}", "100")
+    text = TRAINING_PARAMETERS
     for old, new in [
         (
-            'batch_size : int or "auto", default="auto"',
-            'batch_size : int or "auto", default=32',
+            """epochs : int, default={epochs}
+        Most passes over the training data.""",
+            """epochs : int or "auto", default="auto"
+        Most passes over the training data. ``"auto"``: 100, except for the
+        series ``"fcn"``, which trains on about 35 million series steps
+        (samples x steps x epochs), within 50 to 1500 epochs: about 400
+        epochs for 200 series of 427 steps.""",
+        ),
+        (
+            """batch_size : int or "auto", default="auto"
+        Rows per gradient step; ``"auto"`` is ``min(200, n_samples)``.""",
+            """batch_size : int or "auto", default="auto"
+        Rows per gradient step; ``"auto"`` is 32 (all rows when fewer).""",
         ),
         (
             """early_stopping : bool, default=False
@@ -28,6 +43,16 @@ def _training_parameters():
             """early_stopping : bool or "auto", default="auto"
         ``"auto"`` is True from 1000 training rows on, False below. True: hold
         out""",
+        ),
+        (
+            """patience : int, default=10
+        Epochs without improvement before training stops.""",
+            """patience : int or "auto", default="auto"
+        Epochs without improvement before training stops. ``"auto"``: 10,
+        except for the series ``"fcn"``: 100, as its loss is noisy (small
+        batches, batch normalisation) and its learning rate is halved after
+        ``patience // 2`` epochs without improvement (down to 1e-4), the
+        published recipe.""",
         ),
         (
             """``"auto"`` follows the input: float32 input gives a
@@ -43,7 +68,11 @@ def _training_parameters():
     return text
 
 
-@fill_doc(training_parameters=_training_parameters(), auto_rule=seqin.AUTO_RULE)
+@fill_doc(
+    training_parameters=_training_parameters(),
+    auto_rule=seqin.AUTO_RULE,
+    auto_cell_rule=auto.AUTO_CELL_RULE,
+)
 class SequenceClassifier(KerasClassifierBase):
     """Recurrent or 1-D convolutional network classifier for sequences.
 
@@ -70,42 +99,66 @@ class SequenceClassifier(KerasClassifierBase):
 
     Parameters
     ----------
-    cell : {{"conv1d", "lstm", "gru", "simple"}}, default="conv1d"
-        The sequence layers: ``Conv1D`` (``padding="same"``), ``LSTM``, ``GRU``
-        or ``SimpleRNN``. Convolutions are the default: on a CPU they train
-        several times faster than recurrent layers, and they are as accurate on
-        the text and series benchmarks (``benchmarks/bench_sequence.py``).
-    units : tuple of int, default=(64, 64)
-        Units (filters for ``"conv1d"``) of each stacked sequence layer.
+    cell : {{"auto", "bag", "fcn", "conv1d", "lstm", "gru", "simple"}}, \
+default="auto"
+        The network. ``"bag"``: a bag of n-grams (text) or of ids (token ids):
+        TF-IDF weights scaled to unit length, then ``Dense`` layers with
+        dropout. ``"fcn"``: the fully convolutional network of the time-series
+        literature (``Conv1D``, batch normalisation and ReLU blocks, global
+        average pooling; Wang et al. 2017, Fawaz et al. 2019), for series.
+        ``"conv1d"``, ``"lstm"``, ``"gru"``, ``"simple"``: stacked ``Conv1D``
+        (``padding="same"``), ``LSTM``, ``GRU`` or ``SimpleRNN`` layers over the
+        embedded tokens or the series. ``"auto"``: {auto_cell_rule}. What was
+        built is in ``cell_``; see the user guide's "Choosing a model".
+    units : tuple of int or "auto", default="auto"
+        Units of each stacked layer: ``Dense`` units for ``"bag"``, filters for
+        ``"fcn"`` and ``"conv1d"``, recurrent units otherwise. ``"auto"``:
+        ``(64, 128, 64)`` for ``"fcn"``, ``(64, 64)`` for the others.
     bidirectional : bool, default=False
         Read the sequence in both directions (``keras.layers.Bidirectional``),
-        doubling the units; no effect with ``cell="conv1d"``.
+        doubling the units; recurrent cells only.
     pooling : {{"max", "mean", "last"}}, default="max"
-        How the steps of the last sequence layer become one vector: their
-        maximum or mean over the unpadded steps, or the last unpadded step
-        (the final state of a recurrent layer).
-    dropout : float, default=0.0
-        Dropout rate after the embedding, each sequence layer and each dense
-        layer, in [0, 1).
+        ``"conv1d"`` and recurrent cells: how the steps of the last sequence
+        layer become one vector: their maximum or mean over the unpadded
+        steps, or the last unpadded step (the final state of a recurrent
+        layer). ``"fcn"`` always averages.
+    dropout : float or "auto", default="auto"
+        Dropout rate after the embedding (or the TF-IDF vector), each sequence
+        layer and each dense layer, in [0, 1). ``"auto"``: 0.5 for ``"bag"``,
+        0 for the others.
     recurrent_dropout : float, default=0.0
         Dropout rate on the recurrent state (recurrent cells only), in [0, 1).
     embedding_dim : int, default=64
-        Size of the token embedding (text and token ids).
+        Size of the token embedding (text and token ids, except ``"bag"``).
     max_tokens : int or None, default=20000
-        Largest vocabulary for text and token ids, counting the padding and
-        out-of-vocabulary entries: the most frequent tokens of ``fit`` are kept.
-        None keeps all.
+        Largest vocabulary for text and token ids, counting the reserved
+        entries (padding, out-of-vocabulary): the most frequent tokens (for
+        ``"bag"``, n-grams) of ``fit`` are kept. None keeps all.
     maxlen : int or None, default=300
-        Text and token ids: each sequence keeps its first ``maxlen`` tokens;
-        shorter ones are padded (masked). None keeps whole texts, and token
-        sequences up to the longest seen in ``fit``. Not used for numeric series.
-    kernel_size : int, default=5
-        Width of the ``"conv1d"`` kernels.
+        Token ids: each sequence keeps its first ``maxlen`` ids. Text with a
+        sequence cell: each text keeps its first ``maxlen`` words (a ``"bag"``
+        counts whole texts). Shorter ones are padded (masked). None keeps whole
+        texts, and token sequences up to the longest seen in ``fit``. Not used
+        for numeric series.
+    ngrams : int, default=2
+        ``"bag"`` of text: the longest n-gram counted (2: words and pairs of
+        adjacent words).
+    kernel_size : int or "auto", default="auto"
+        Width of the convolution kernels of ``"conv1d"`` and ``"fcn"``.
+        ``"auto"``: 5 for ``"conv1d"``; ``(8, 5, 3)`` for the three blocks of
+        ``"fcn"`` (3 for any further block), as published.
     layer_normalization : bool, default=True
         ``"conv1d"`` only: normalise each convolution's output over its filters
         (``keras.layers.LayerNormalization``, per sample and step) before the
         activation. It speeds up training markedly and, unlike batch
         normalisation, makes no sample depend on the others in its batch.
+    standardize : bool, default=True
+        Numeric series: standardise each series on its own (per channel, to
+        mean 0 and standard deviation 1 over its steps) as the network's first
+        layer, in training and prediction alike, as the time-series
+        classification literature does. Only the shape of a series then
+        counts, not its offset or scale; set False when the level itself tells
+        the classes apart.
     activation : str, default="relu"
         Activation of the convolutions and of the dense layers.
     dense_layer_sizes : tuple of int, default=()
@@ -128,6 +181,12 @@ class SequenceClassifier(KerasClassifierBase):
         The labels seen in fit (label indices for multilabel targets).
     input_kind_ : {{"text", "tokens", "series"}}
         The kind of input the network was fitted on.
+    cell_ : {{"bag", "fcn", "conv1d", "lstm", "gru", "simple"}}
+        The network built: ``cell``, or what ``cell="auto"`` chose.
+    resolved_params_ : dict
+        The settings of the last full fit, each parameter's value or what its
+        ``"auto"`` rule gave: ``cell``, ``units``, ``kernel_size``,
+        ``dropout``, ``epochs``, ``batch_size``, ``patience``.
     sequence_length_ : int or None
         Series: steps per series. Text and token ids: the most tokens kept per
         sequence (None: whole texts).
@@ -162,10 +221,9 @@ class SequenceClassifier(KerasClassifierBase):
     >>> texts = ["win cash now", "cheap pills online", "free money offer",
     ...          "lunch at noon?", "see you at the meeting", "notes from today"]
     >>> labels = ["spam", "spam", "spam", "ham", "ham", "ham"]
-    >>> clf = SequenceClassifier(units=(8,), epochs=30, learning_rate=0.01,
-    ...                          random_state=0).fit(texts, labels)
-    >>> clf.input_kind_
-    'text'
+    >>> clf = SequenceClassifier(epochs=30, learning_rate=0.01, random_state=0)
+    >>> clf.fit(texts, labels).cell_
+    'bag'
     >>> clf.predict(["free cash offer", "meeting notes"])
     array(['spam', 'ham'], dtype='<U4')
 
@@ -177,9 +235,11 @@ class SequenceClassifier(KerasClassifierBase):
     >>> clf.fit(ids, [0, 1, 0, 1]).input_kind_
     'tokens'
     >>> X = np.random.RandomState(0).normal(size=(20, 50))
-    >>> clf = SequenceClassifier(units=(4,), epochs=5, random_state=0)
+    >>> clf = SequenceClassifier(units=(4, 4), epochs=5, random_state=0)
     >>> clf.fit(X, X[:, :10].sum(axis=1) > 0).sequence_shape_
     (50, 1)
+    >>> clf.cell_, clf.resolved_params_["kernel_size"]
+    ('fcn', (8, 5))
     """
 
     # Series networks are reused across fits; text and token networks hold
@@ -194,18 +254,20 @@ class SequenceClassifier(KerasClassifierBase):
 
     def __init__(
         self,
-        cell="conv1d",
-        units=(64, 64),
+        cell="auto",
+        units="auto",
         *,
         bidirectional=False,
         pooling="max",
-        dropout=0.0,
+        dropout="auto",
         recurrent_dropout=0.0,
         embedding_dim=64,
         max_tokens=20000,
         maxlen=300,
-        kernel_size=5,
+        ngrams=2,
+        kernel_size="auto",
         layer_normalization=True,
+        standardize=True,
         activation="relu",
         dense_layer_sizes=(),
         input_kind="auto",
@@ -214,11 +276,11 @@ class SequenceClassifier(KerasClassifierBase):
         learning_rate=1e-3,
         loss="auto",
         metrics=None,
-        epochs=100,
-        batch_size=32,
+        epochs="auto",
+        batch_size="auto",
         early_stopping="auto",
         validation_fraction=0.1,
-        patience=10,
+        patience="auto",
         min_delta=1e-4,
         callbacks=None,
         random_state=None,
@@ -236,8 +298,10 @@ class SequenceClassifier(KerasClassifierBase):
         self.embedding_dim = embedding_dim
         self.max_tokens = max_tokens
         self.maxlen = maxlen
+        self.ngrams = ngrams
         self.kernel_size = kernel_size
         self.layer_normalization = layer_normalization
+        self.standardize = standardize
         self.activation = activation
         self.dense_layer_sizes = dense_layer_sizes
         self.input_kind = input_kind
@@ -262,6 +326,16 @@ class SequenceClassifier(KerasClassifierBase):
     # -- input ---------------------------------------------------------------
 
     def _check_X_y(self, X, y, reset):
+        X, y = self._check_input_and_target(X, y, reset)
+        if reset:
+            steps = self.sequence_shape_[0] if self.input_kind_ == "series" else None
+            self.resolved_params_ = auto.resolve(
+                self.get_params(deep=False), self.input_kind_, X, steps
+            )
+            self.cell_ = self.resolved_params_["cell"]
+        return X, y
+
+    def _check_input_and_target(self, X, y, reset):
         if reset:
             kind = self.input_kind
             if kind == "auto":
@@ -343,41 +417,88 @@ class SequenceClassifier(KerasClassifierBase):
             return "float32"
         return super()._resolve_dtype(X)
 
+    def _fit_setting(self, name):
+        return self.resolved_params_[name]
+
+    def _schedule_callbacks(self):
+        if self.cell_ != "fcn":
+            return []
+        # Fawaz et al.'s recipe: halve the learning rate when the training loss
+        # has not improved for a while (50 of their 2000 epochs), down to 1e-4.
+        keras = get_keras()
+        return [
+            keras.callbacks.ReduceLROnPlateau(
+                monitor="loss",
+                factor=0.5,
+                patience=max(1, self._fit_setting("patience") // 2),
+                min_lr=min(1e-4, self.learning_rate),
+            )
+        ]
+
     def _build_network(self, input_shape, n_outputs, output_activation, dtype, seed, X):
-        kind = self.input_kind_
+        kind, settings = self.input_kind_, self.resolved_params_
+        cell = settings["cell"]
+        if cell == "fcn":
+            return fcn_network(
+                input_shape,
+                n_outputs,
+                output_activation,
+                filters=settings["units"],
+                kernel_sizes=settings["kernel_size"],
+                standardize=self.standardize,
+                activation=self.activation,
+                dtype=dtype,
+                seed=seed,
+            )
+        if cell == "bag":
+            return self._bag_network(kind, n_outputs, output_activation, dtype, seed, X)
         vocabulary = None
         if kind == "text":
             vocabulary = text_vocabulary(X, self.max_tokens)
-            if not vocabulary:
-                raise ValueError(
-                    "The training texts hold no words (after lower-casing and "
-                    "stripping punctuation), so there is no vocabulary to learn."
-                )
+            _check_vocabulary(vocabulary, kind)
         elif kind == "tokens":
             vocabulary = token_vocabulary(X, self.max_tokens)
-            if not vocabulary:
-                raise ValueError(
-                    "The training token ids are all 0, which is padding: there is "
-                    "no token to learn. Real token ids start at 1."
-                )
+            _check_vocabulary(vocabulary, kind)
         return sequence_network(
             input_shape,
             n_outputs,
             output_activation,
             input_kind=kind,
             vocabulary=vocabulary,
-            cell=self.cell,
-            units=tuple(self.units),
+            cell=cell,
+            units=settings["units"],
             bidirectional=self.bidirectional,
             pooling=self.pooling,
-            dropout=self.dropout,
+            dropout=settings["dropout"],
             recurrent_dropout=self.recurrent_dropout,
             embedding_dim=self.embedding_dim,
             maxlen=self.maxlen if kind == "text" else None,
-            kernel_size=self.kernel_size,
+            kernel_size=settings["kernel_size"] or 5,
             layer_normalization=self.layer_normalization,
+            standardize_series=self.standardize,
             activation=self.activation,
             dense_layer_sizes=tuple(self.dense_layer_sizes),
+            dtype=dtype,
+            seed=seed,
+        )
+
+    def _bag_network(self, kind, n_outputs, output_activation, dtype, seed, X):
+        if kind == "text":
+            vocabulary, idf = bag_vocabulary(X, self.max_tokens, self.ngrams)
+        else:
+            vocabulary, idf = token_bag_vocabulary(X, self.max_tokens)
+        _check_vocabulary(vocabulary, kind)
+        settings = self.resolved_params_
+        return bag_network(
+            n_outputs,
+            output_activation,
+            input_kind=kind,
+            vocabulary=vocabulary,
+            idf_weights=idf,
+            ngrams=self.ngrams,
+            units=settings["units"],
+            dropout=settings["dropout"],
+            activation=self.activation,
             dtype=dtype,
             seed=seed,
         )
@@ -408,3 +529,17 @@ class SequenceClassifier(KerasClassifierBase):
                 int(t) for t in self.model_.get_layer("token_lookup").get_vocabulary()
             ]
         raise AttributeError("A series network has no vocabulary.")
+
+
+def _check_vocabulary(vocabulary, kind):
+    if vocabulary:
+        return
+    if kind == "text":
+        raise ValueError(
+            "The training texts hold no words (after lower-casing and "
+            "stripping punctuation), so there is no vocabulary to learn."
+        )
+    raise ValueError(
+        "The training token ids are all 0, which is padding: there is "
+        "no token to learn. Real token ids start at 1."
+    )

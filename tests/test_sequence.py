@@ -22,8 +22,12 @@ from skdeep.exceptions import InvalidParameterError
 DATA = os.path.join(os.path.dirname(__file__), "data")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Test-sized settings: tiny layers, a few epochs, one or two batches.
+# Test-sized settings: tiny layers, a few epochs, one or two batches. These
+# tests are about the sequence layers (masking, vocabularies, lengths), so the
+# cell is explicit; the "auto" rules have their own tests
+# (tests/test_sequence_auto.py).
 TINY = {
+    "cell": "conv1d",
     "units": (8,),
     "embedding_dim": 8,
     "epochs": 15,

@@ -6,6 +6,7 @@ sequence builder, :func:`skdeep.load` and unpickling import it, never
 ``skdeep`` package, so saved models load with ``safe_mode=True``.
 """
 
+from .. import _batch_weights
 from .._keras import get_keras
 
 keras = get_keras()
@@ -110,3 +111,48 @@ class SequencePooling(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "mode": self.mode}
+
+
+@keras.saving.register_keras_serializable(package="skdeep")
+class SeriesStandardization(keras.layers.Layer):
+    """Standardise each series on its own: per sample and channel, subtract
+    the mean over the steps and divide by the standard deviation (1 where it
+    is 0), as the time-series classification literature prepares its data
+    (Fawaz et al. 2019). A series' offset and scale then never decide its
+    class, only its shape does."""
+
+    def call(self, inputs):
+        mean = ops.mean(inputs, axis=1, keepdims=True)
+        std = ops.std(inputs, axis=1, keepdims=True)
+        std = ops.where(std > 0, std, ops.ones_like(std))
+        return (inputs - mean) / std
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+@keras.saving.register_keras_serializable(package="skdeep")
+class WeightedBatchNormalization(keras.layers.BatchNormalization):
+    """``BatchNormalization`` whose training statistics weigh each sample by
+    its sample weight, so that a weight of 2 counts a row exactly twice there
+    too, as it does in the loss (see ``skdeep/_batch_weights.py``). Without
+    weights in scope (prediction, or training outside skdeep's loop) it is
+    plain batch normalisation.
+
+    Keras computes the batch statistics in ``BatchNormalization._moments``;
+    ``tests/test_sequence_auto.py`` fails if a Keras release stops calling it.
+    """
+
+    def _moments(self, inputs, mask):
+        weights = _batch_weights.current()
+        if weights is None or mask is not None:
+            return super()._moments(inputs, mask)
+        axes = self._reduction_axes
+        shape = (-1,) + (1,) * (len(inputs.shape) - 1)
+        w = ops.cast(ops.reshape(weights, shape), inputs.dtype)
+        w = w * ops.ones_like(inputs)
+        total = ops.maximum(ops.sum(w, axis=axes, keepdims=True), 1e-12)
+        mean = ops.sum(w * inputs, axis=axes, keepdims=True) / total
+        variance = ops.sum(w * ops.square(inputs - mean), axis=axes, keepdims=True)
+        variance = variance / total
+        return ops.squeeze(mean, axis=axes), ops.squeeze(variance, axis=axes)

@@ -177,6 +177,7 @@ def sequence_network(
     standardize="lower_and_strip_punctuation",
     kernel_size=5,
     layer_normalization=False,
+    standardize_series=False,
     activation="relu",
     dense_layer_sizes=(),
     dtype="float32",
@@ -226,6 +227,9 @@ def sequence_network(
     layer_normalization : bool, default=False
         ``"conv1d"`` only: normalise each convolution's output over its filters
         (``LayerNormalization``, per sample and step) before the activation.
+    standardize_series : bool, default=False
+        Series only: standardise each series (per channel, over its steps)
+        first, inside the network (``SeriesStandardization``).
     activation : str, default="relu"
         Activation of the convolutions and the dense layers.
     dense_layer_sizes : tuple of int, default=()
@@ -269,6 +273,8 @@ def sequence_network(
         dtype,
         _seed(seed, 101),
     )
+    if standardize_series and input_kind == "series":
+        x = _sequence_layers.SeriesStandardization(dtype=dtype, name="standardize")(x)
     if dropout and input_kind != "series":
         x = layers.Dropout(dropout, seed=_seed(seed, 103), dtype=dtype)(x)
     units = tuple(units)
