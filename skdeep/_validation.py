@@ -258,7 +258,11 @@ LAYER_CONSTRAINTS = {
     "kernel_initializer": [OneOf(*KERNEL_INITIALIZERS)],
 }
 
-DENSE_CONSTRAINTS = {"hidden_layer_sizes": [INT_SEQUENCE], **LAYER_CONSTRAINTS}
+DENSE_CONSTRAINTS = {
+    "hidden_layer_sizes": [INT_SEQUENCE],
+    **LAYER_CONSTRAINTS,
+    "l2": [OneOf("auto"), NON_NEGATIVE],
+}
 
 # The bring-your-own-model estimators (skdeep/wrappers.py).
 WRAPPER_CONSTRAINTS = {

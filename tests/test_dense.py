@@ -132,7 +132,9 @@ def test_sample_weight_equals_repeated_rows():
     X = rng.normal(size=(20, 3))
     y = (X[:, 0] > 0).astype(int)
     w = rng.randint(0, 4, size=20)
-    kw = {**FAST, "dtype": "float64"}
+    # One batch of all rows in both fits: mini-batches of weighted rows and of
+    # repeated rows cannot hold the same rows.
+    kw = {**FAST, "dtype": "float64", "batch_size": 200}
     weighted = DenseClassifier(**kw).fit(X, y, sample_weight=w)
     repeated = DenseClassifier(**kw).fit(X.repeat(w, axis=0), y.repeat(w))
     np.testing.assert_allclose(
@@ -356,3 +358,61 @@ def test_l1_l2_penalties_in_any_dtype(dtype, regression_data):
     restored = pickle.loads(pickle.dumps(reg))
     restored.partial_fit(X, y)
     assert restored.n_iter_ == reg.n_iter_ + 1
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [(1, 1), (16, 16), (40, 32), (120, 32), (455, 113), (800, 200), (5000, 200)],
+)
+def test_auto_batch_size_rule(n, expected):
+    from skdeep.dense import auto_batch_size
+
+    assert auto_batch_size(n) == expected
+    assert DenseClassifier()._batch_size(n) == expected
+    # An explicit value is used as it is (capped at the rows, as before).
+    assert DenseClassifier(batch_size=64)._batch_size(n) == min(64, n)
+
+
+def test_auto_l2_rule_follows_training_rows():
+    from skdeep.dense import auto_l2
+
+    assert auto_l2(16) == 0.125 and auto_l2(1000) == 0.002
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40, 3)), rng.normal(size=40)
+
+    def penalty(reg):
+        kernel = reg.model_.get_layer("hidden_0").kernel_regularizer
+        return None if kernel is None else kernel.get_config()["l2"]
+
+    fast = {"hidden_layer_sizes": (4,), "epochs": 2, "random_state": 0}
+    reg = DenseRegressor(**fast).fit(X, y)
+    assert reg.l2 == "auto"  # the parameter is kept as given
+    assert penalty(reg) == pytest.approx(2 / 40)
+    assert penalty(DenseRegressor(**fast).fit(X[:20], y[:20])) == pytest.approx(0.1)
+    # Sample weights count as repeated rows.
+    weighted = DenseRegressor(**fast).fit(X, y, sample_weight=np.full(40, 2.0))
+    assert penalty(weighted) == pytest.approx(2 / 80)
+    # Explicit values override the rule, 0 included (no penalty at all).
+    assert penalty(DenseRegressor(**fast, l2=0.3).fit(X, y)) == pytest.approx(0.3)
+    assert penalty(DenseRegressor(**fast, l2=0.0).fit(X, y)) is None
+    with pytest.raises(Exception, match="l2"):
+        DenseRegressor(**fast, l2="big").fit(X, y)
+
+
+def test_auto_batch_size_is_used_in_fit(monkeypatch):
+    import skdeep._training as training
+
+    seen = []
+    original = training.InMemoryData.__init__
+
+    def spy(self, *args, **kwargs):
+        seen.append(kwargs["batch_size"])
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(training.InMemoryData, "__init__", spy)
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(300, 3)), rng.randint(0, 2, size=300)
+    fast = {"hidden_layer_sizes": (4,), "epochs": 1, "random_state": 0}
+    DenseClassifier(**fast).fit(X, y)
+    DenseClassifier(**fast, batch_size=300).fit(X, y)
+    assert seen == [75, 300]
