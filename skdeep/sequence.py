@@ -48,11 +48,12 @@ def _training_parameters():
             """patience : int, default=10
         Epochs without improvement before training stops.""",
             """patience : int or "auto", default="auto"
-        Epochs without improvement before training stops. ``"auto"``: 10,
-        except for the series ``"fcn"``: 100, as its loss is noisy (small
-        batches, batch normalisation) and its learning rate is halved after
-        ``patience // 2`` epochs without improvement (down to 1e-4), the
-        published recipe.""",
+        Epochs without improvement before training stops. ``"auto"``: 5
+        for ``"bag"`` (it overfits within a few epochs of its best one); 100
+        for the series ``"fcn"``, whose loss is noisy (batch normalisation)
+        and whose learning rate is halved after ``patience // 2`` epochs
+        without improvement (down to 1e-4), the published recipe; 10 for the
+        others.""",
         ),
         (
             """``"auto"`` follows the input: float32 input gives a
@@ -123,9 +124,9 @@ default="auto"
         steps, or the last unpadded step (the final state of a recurrent
         layer). ``"fcn"`` always averages.
     dropout : float or "auto", default="auto"
-        Dropout rate after the embedding (or the TF-IDF vector), each sequence
-        layer and each dense layer, in [0, 1). ``"auto"``: 0.5 for ``"bag"``,
-        0 for the others.
+        Dropout rate after the embedding, each sequence layer and each dense
+        layer (for ``"bag"``, after each dense layer), in [0, 1).
+        ``"auto"``: 0.5 for ``"bag"``, 0 for the others.
     recurrent_dropout : float, default=0.0
         Dropout rate on the recurrent state (recurrent cells only), in [0, 1).
     embedding_dim : int, default=64
@@ -418,7 +419,11 @@ default="auto"
         return super()._resolve_dtype(X)
 
     def _fit_setting(self, name):
-        return self.resolved_params_[name]
+        # A value set after the first fit (a warm start) wins over the rule.
+        value = getattr(self, name)
+        if isinstance(value, str) and value == "auto":
+            return self.resolved_params_[name]
+        return value
 
     def _schedule_callbacks(self):
         if self.cell_ != "fcn":

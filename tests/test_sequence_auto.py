@@ -97,7 +97,7 @@ def test_resolve_text_defaults():
         "dropout": 0.5,
         "epochs": 100,
         "batch_size": 32,
-        "patience": 10,
+        "patience": 5,
     }
     settings = auto.resolve({**params, "cell": "conv1d"}, "text", texts(100, 10))
     assert (settings["cell"], settings["kernel_size"], settings["dropout"]) == (
@@ -105,6 +105,7 @@ def test_resolve_text_defaults():
         5,
         0.0,
     )
+    assert settings["patience"] == 10
 
 
 # -- what fit builds ---------------------------------------------------------------
@@ -134,6 +135,13 @@ def test_auto_epochs_and_schedule_drive_training():
     assert clf.n_iter_ == 3
     # The learning rate was halved once patience // 2 = 1 epoch went by.
     assert float(clf.model_.optimizer.learning_rate) < clf.learning_rate
+
+
+def test_warm_start_follows_parameters_set_after_the_first_fit():
+    X, y = series(n=12)
+    clf = SequenceClassifier(units=(4,), epochs=2, random_state=0).fit(X, y)
+    clf.set_params(warm_start=True, epochs=3, min_delta=0.0).fit(X, y)
+    assert clf.n_iter_ == 5
 
 
 def test_bag_reads_words_and_pairs():
@@ -257,7 +265,41 @@ def test_fcn_weight_two_is_the_row_twice():
     w = np.r_[2.0, np.ones(11)]
     params = {"units": (4, 4), "epochs": 3, "random_state": 0}
     weighted = SequenceClassifier(**params).fit(X, y, sample_weight=w)
-    repeated = SequenceClassifier(**params).fit(np.concatenate([X[:1], X]), np.r_[y[0], y])
+    repeated = SequenceClassifier(**params)
+    repeated.fit(np.concatenate([X[:1], X]), np.r_[y[0], y])
     np.testing.assert_allclose(
         weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-6
     )
+
+
+def test_bag_vocabulary_matches_keras_tf_idf():
+    import keras
+
+    from skdeep.architectures.bag import bag_vocabulary
+
+    corpus = ["The cat sat.", "the dog sat down", "a cat and a dog", "Dogs!"] * 3
+    vocabulary, idf = bag_vocabulary(corpus, ngrams=2)
+    layer = keras.layers.TextVectorization(ngrams=2, output_mode="tf_idf")
+    layer.adapt(corpus)
+    store = {}
+    layer.save_own_variables(store)
+    expected = dict(zip(layer.get_vocabulary()[1:], store["idf_weights"][1:]))
+    assert sorted(vocabulary) == sorted(expected)
+    np.testing.assert_allclose(idf, [expected[t] for t in vocabulary], rtol=1e-6)
+
+
+def test_bag_input_is_tf_idf_of_unit_length():
+    import keras
+
+    from skdeep.architectures.bag import bag_network
+
+    model = bag_network(
+        1, vocabulary=["good", "bad", "not"], idf_weights=[1.0, 2.0, 3.0], ngrams=1
+    )
+    vectors = keras.Model(model.input, model.get_layer("tf_idf").output)
+    dense = keras.ops.convert_to_numpy(
+        keras.ops.convert_to_tensor(vectors(np.array(["not bad bad", "good zebra"])))
+    )
+    expected = np.array([[0.0, 0.0, 4.0, 3.0], [2.0, 1.0, 0.0, 0.0]])  # OOV: mean 2
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    np.testing.assert_allclose(dense, expected, rtol=1e-6)

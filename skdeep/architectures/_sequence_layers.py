@@ -156,3 +156,52 @@ class WeightedBatchNormalization(keras.layers.BatchNormalization):
         variance = ops.sum(w * ops.square(inputs - mean), axis=axes, keepdims=True)
         variance = variance / total
         return ops.squeeze(mean, axis=axes), ops.squeeze(variance, axis=axes)
+
+
+@keras.saving.register_keras_serializable(package="skdeep")
+class TfIdf(keras.layers.Layer):
+    """Turn term counts into TF-IDF weights of unit length, as scikit-learn's
+    ``TfidfVectorizer`` does: each count times its term's inverse document
+    frequency, then each row divided by its Euclidean norm.
+
+    Counts come as a ``tf.SparseTensor`` (a ``TextVectorization`` or
+    ``IntegerLookup`` with ``output_mode="count"`` and ``sparse=True``) and stay
+    sparse, so the next ``Dense`` layer multiplies only the terms a text holds:
+    several times faster than a dense row of the whole vocabulary. Dense
+    counts work too. The weights are a non-trainable variable of
+    ``n_terms`` entries (column 0 is the out-of-vocabulary entry), set by the
+    builder after construction.
+    """
+
+    def __init__(self, n_terms, **kwargs):
+        super().__init__(**kwargs)
+        self.n_terms = int(n_terms)
+
+    def build(self, input_shape):
+        self.idf = self.add_weight(
+            shape=(self.n_terms,), initializer="ones", trainable=False, name="idf"
+        )
+
+    def call(self, inputs):
+        import tensorflow as tf
+
+        idf = ops.cast(self.idf, self.compute_dtype)
+        if isinstance(inputs, tf.SparseTensor):
+            values = ops.cast(inputs.values, self.compute_dtype)
+            values = values * ops.take(idf, inputs.indices[:, 1])
+            rows = inputs.indices[:, 0]
+            norms = tf.math.unsorted_segment_sum(
+                ops.square(values), rows, ops.cast(inputs.dense_shape[0], "int32")
+            )
+            norms = ops.sqrt(ops.maximum(norms, 1e-24))
+            values = values / ops.take(norms, rows)
+            return tf.SparseTensor(inputs.indices, values, inputs.dense_shape)
+        weighted = ops.cast(inputs, self.compute_dtype) * idf
+        norms = ops.sqrt(ops.sum(ops.square(weighted), axis=-1, keepdims=True))
+        return weighted / ops.maximum(norms, 1e-12)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "n_terms": self.n_terms}
