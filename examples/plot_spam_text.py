@@ -4,9 +4,11 @@ Spam detection on raw e-mail text
 
 :class:`skdeep.SequenceClassifier` takes raw text: a list of strings is all it
 needs. In ``fit`` it learns a vocabulary (a Keras ``TextVectorization`` inside
-the network), embeds the words, runs 1-D convolutions over them and pools the
-result, so words it never saw map to an out-of-vocabulary token and the whole
-pipeline pickles as one object.
+the network) and, for a corpus of this size (fewer than 1500 samples per word of
+a typical text), builds a bag of n-grams: TF-IDF weights of the words and word
+pairs into two dense layers with dropout (the user guide's "Choosing a
+model"). Words it never saw map to an out-of-vocabulary token, and the whole
+model pickles as one object.
 
 The data are the message bodies (header lines removed) of the SpamAssassin
 public corpus: 6046 e-mails, 31% of them spam, from the npm package
@@ -18,7 +20,7 @@ By default the example trains on 1500 messages for at most 10 epochs and tests
 on 500 (about a minute on a laptop CPU), next to a TF-IDF + logistic-regression
 pipeline, and writes ``spam_text.png`` and ``spam_text_scores.png``. ``--full``
 runs 5-fold cross-validation on all messages with default parameters, as
-``benchmarks/bench_sequence.py`` does.
+``benchmarks/bench_quality.py`` does.
 """
 
 import argparse

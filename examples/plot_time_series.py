@@ -1,12 +1,14 @@
 """
-Time-series classification with a 1-D convolutional network
-============================================================
+Time-series classification with the fully convolutional network
+================================================================
 
 :class:`skdeep.SequenceClassifier` takes numeric series as ``(n, steps,
-channels)`` arrays (or flattened, with ``sequence_shape``). By default it stacks
-two 1-D convolutions of 64 filters (kernel 5, layer normalisation, ReLU) and
-takes the maximum of each filter over time, so it finds a shape wherever it
-occurs in the series.
+channels)`` arrays (or flattened, with ``sequence_shape``). For series its
+default network (``cell="auto"``) is the fully convolutional network of the
+time-series literature: each series standardised on its own, three blocks of
+``Conv1D``, batch normalisation and ReLU (64, 128 and 64 filters of widths 8,
+5 and 3), global average pooling over time, and a training length that
+follows the size of the data set (see the user guide's "Choosing a model").
 
 The data are sets of the UCR archive bundled as ``.ts`` files in the PyPI
 package ``sktime``. They are read straight from its wheel, without installing
@@ -14,8 +16,8 @@ sktime: fetch them once with ``python examples/_sequence_data.py sktime`` (it
 uses ``pip download``); without them this example says so and exits.
 
 By default it uses GunPoint (50 training and 150 test series of 150 steps:
-whether an actor draws a gun or points a finger) and takes well under a minute
-on a laptop CPU; ``--dataset OSULeaf`` (or ``ACSF1``, ``ArrowHead``, ...) picks
+whether an actor draws a gun or points a finger) and takes a minute or two on
+a laptop CPU; ``--dataset OSULeaf`` (or ``ACSF1``, ``ArrowHead``, ...) picks
 another. Next to it: 1-nearest-neighbour with Euclidean distance, the classic
 baseline of the archive. It writes ``time_series.png``.
 """

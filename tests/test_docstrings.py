@@ -45,6 +45,7 @@ DOCS_DIR = Path(__file__).resolve().parents[1] / "docs"
 # Narrative pages whose ``>>>`` examples are run, each page as one session.
 DOC_PAGES = [
     "getting_started.rst",
+    "user_guide/choosing.rst",
     "user_guide/dense.rst",
     "user_guide/cnn.rst",
     "user_guide/sequence.rst",
