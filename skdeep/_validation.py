@@ -340,14 +340,16 @@ CNN_CONSTRAINTS = {
     "global_pooling": [OneOf("auto", "average", "max", None)],
     "dense_layer_sizes": [INT_SEQUENCE],
     **LAYER_CONSTRAINTS,
+    "dropout": [OneOf("auto"), FRACTION],
     "random_flip": [OneOf(None, "horizontal", "vertical", "horizontal_and_vertical")],
     "random_rotation": [Interval(Real, 0, 1, closed="both")],
     "random_zoom": [Interval(Real, 0, 1, closed="left")],
-    "random_translation": [Interval(Real, 0, 1, closed="left")],
-    "resize": [NONE, IMAGE_SIZE],
+    "random_translation": [OneOf("auto"), Interval(Real, 0, 1, closed="left")],
+    "resize": [OneOf("auto"), NONE, IMAGE_SIZE],
     "image_shape": [NONE, IMAGE_SHAPE],
     "base_model": [NONE, CALLABLE],
     "fine_tune_from": [NONE, InstanceOf(str, label="a layer name"), INT_INDEX],
+    "epochs": [OneOf("auto"), POSITIVE_INT],
 }
 
 

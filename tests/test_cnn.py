@@ -13,16 +13,21 @@ from sklearn.preprocessing import MinMaxScaler
 import skdeep
 from skdeep import CNNClassifier
 from skdeep.architectures import cnn_network, transfer_network
+from skdeep.cnn import auto_settings
 from skdeep.exceptions import InvalidParameterError
 
 # Test-sized: one small convolution block, a small head, a few epochs.
-TINY = {
+AUTO_TINY = {
     "filters": (4,),
     "dense_layer_sizes": (8,),
     "epochs": 3,
     "learning_rate": 0.01,
     "random_state": 0,
 }
+# ... and the architecture the automatic rule chooses for large sets (the rule
+# has tests of its own): such a small network at this learning rate learns the
+# 8x8 test images poorly once they are upsampled to 16x16.
+TINY = {**AUTO_TINY, "resize": None, "random_translation": 0.0, "dropout": 0.0}
 
 
 def bars(n=60, size=8, channels=1, seed=0):
@@ -262,7 +267,7 @@ def test_architecture_parameters_shape_the_network():
 
 def test_resize_inside_the_network():
     X, y = bars(n=40)
-    clf = CNNClassifier(**TINY, resize=(16, 12)).fit(X, y)
+    clf = CNNClassifier(**{**TINY, "resize": (16, 12)}).fit(X, y)
     assert clf.model_.input_shape == (None, 8, 8, 1)
     assert clf.model_.get_layer("resize").output.shape == (None, 16, 12, 1)
     # The convolutions see the resized images: 16x12 -> pooled 8x6.
@@ -274,7 +279,9 @@ def test_resize_inside_the_network():
     with pytest.raises(ValueError, match=r"\(8, 8, 1\)"):
         clf.predict(np.zeros((2, 16, 12, 1)))
     # Too small after resizing, for 'valid' convolutions: said, with the size.
-    tiny = CNNClassifier(**{**TINY, "filters": (4, 4)}, padding="valid", resize=(3, 3))
+    tiny = CNNClassifier(
+        **{**TINY, "filters": (4, 4), "resize": (3, 3)}, padding="valid"
+    )
     with pytest.raises(ValueError, match=r"\(3, 3, 1\) are too small"):
         tiny.fit(X, y)
 
@@ -290,6 +297,166 @@ def test_resize_to_the_size_a_base_model_needs():
     assert clf.predict(X).shape == (20,)
     base = tiny_base((32, 32, 3))
     CNNClassifier(base_model=base, resize=(32, 32), epochs=1).fit(X, y)
+
+
+# -- automatic defaults: the rule of the user guide ---------------------------
+
+SMALL_SET_SETTINGS = {"random_translation": 0.05, "dropout": 0.25}
+SMALL_SET_TRAINING = {"epochs": 60, "batch_size": 32}
+LARGE_SET = {"random_translation": 0.0, "dropout": 0.0, "epochs": 20, "batch_size": 128}
+
+
+@pytest.mark.parametrize(
+    "height, width, resize",
+    [
+        (8, 8, (16, 16)),  # the digits: twice as large
+        (7, 7, (21, 21)),  # a whole factor: ceil(16 / 7) = 3
+        (14, 14, (28, 28)),
+        (15, 15, (30, 30)),
+        (4, 6, (16, 24)),  # the shorter side decides; the aspect ratio is kept
+        (2, 4, (16, 32)),
+        (16, 16, None),  # 16 pixels or more: as they are
+        (28, 28, None),
+        (12, 40, (24, 80)),
+        (1, 30, None),  # one pixel high: a table or a signal, not an image
+        (1, 1, None),
+    ],
+)
+def test_auto_resize_rule(height, width, resize):
+    assert auto_settings(height, width, 100)["resize"] == resize
+    assert auto_settings(height, width, 60000)["resize"] == resize
+
+
+def test_auto_training_set_rule():
+    # Fewer than 10,000 training images: dropout, 60 epochs of 32, and random
+    # shifts of the images that are upsampled.
+    for n in (1, 1198, 2000, 9999):
+        assert auto_settings(8, 8, n) == {
+            "resize": (16, 16),
+            **SMALL_SET_SETTINGS,
+            **SMALL_SET_TRAINING,
+        }
+        assert auto_settings(28, 28, n) == {
+            "resize": None,
+            "random_translation": 0.0,
+            "dropout": 0.25,
+            **SMALL_SET_TRAINING,
+        }
+    # 10,000 or more: the former defaults.
+    for n in (10000, 60000):
+        assert auto_settings(28, 28, n) == {"resize": None, **LARGE_SET}
+        assert auto_settings(8, 8, n) == {"resize": (16, 16), **LARGE_SET}
+    # Rows one pixel high get the training, not the image augmentation.
+    assert auto_settings(1, 30, 15) == {
+        "resize": None,
+        "random_translation": 0.0,
+        "dropout": 0.0,
+        **SMALL_SET_TRAINING,
+    }
+
+
+def test_auto_values_are_resolved_in_fit_and_reported():
+    X, y = bars(n=40)
+    clf = CNNClassifier(filters=(4,), dense_layer_sizes=(8,), epochs=1, random_state=0)
+    assert clf.get_params()["resize"] == "auto"
+    clf.fit(X, y)
+    assert clf.resolved_params_ == {
+        "resize": (16, 16),
+        **SMALL_SET_SETTINGS,
+        "epochs": 1,
+        "batch_size": 32,
+    }
+    # The parameters stay as given (scikit-learn's rule); the network follows
+    # the resolved values.
+    assert clf.get_params()["resize"] == clf.get_params()["dropout"] == "auto"
+    assert clf.model_.input_shape == (None, 8, 8, 1)
+    assert clf.model_.get_layer("resize").output.shape == (None, 16, 16, 1)
+    assert clf.model_.get_layer("random_translation").height_factor == 0.05
+    dropouts = [x.rate for x in clf.model_.layers if type(x).__name__ == "Dropout"]
+    assert dropouts == [0.25, 0.25]
+    assert clf.predict(X[..., 0]).shape == (40,)
+    # 60 epochs by default (patience=100: no stop on a flat loss), of 32 images.
+    strip = CNNClassifier(
+        filters=(4,), dense_layer_sizes=(8,), patience=100, random_state=0
+    )
+    strip.fit(np.random.RandomState(0).rand(40, 3), np.arange(40) % 2)
+    assert strip.resolved_params_ == {
+        "resize": None,
+        "random_translation": 0.0,
+        "dropout": 0.0,
+        **SMALL_SET_TRAINING,
+    }
+    assert strip.n_iter_ == 60
+    assert strip._batch_size(40) == 32
+
+
+def test_explicit_values_override_the_rule():
+    X, y = bars(n=40)
+    explicit = {
+        "resize": None,
+        "random_translation": 0.0,
+        "dropout": 0.0,
+        "epochs": 2,
+        "batch_size": 128,
+    }
+    clf = CNNClassifier(filters=(4,), dense_layer_sizes=(8,), random_state=0)
+    clf.set_params(**explicit).fit(X, y)
+    assert clf.resolved_params_ == explicit
+    names = [layer.name for layer in clf.model_.layers]
+    assert "resize" not in names and "random_translation" not in names
+    assert not any(type(x).__name__ == "Dropout" for x in clf.model_.layers)
+    assert clf.n_iter_ == 2
+    # Each value on its own; the others stay automatic.
+    one = CNNClassifier(**AUTO_TINY, resize=(12, 12), dropout=0.5).fit(X, y)
+    assert one.resolved_params_ == {
+        "resize": (12, 12),
+        "random_translation": 0.05,
+        "dropout": 0.5,
+        "epochs": 3,
+        "batch_size": 32,
+    }
+    assert one.model_.get_layer("resize").output.shape == (None, 12, 12, 1)
+    with pytest.raises(InvalidParameterError, match="epochs"):
+        CNNClassifier(epochs="many").fit(X, y)
+
+
+def test_large_training_sets_keep_the_former_defaults(monkeypatch):
+    # SMALL_SET lowered so that 40 images count as a large set.
+    monkeypatch.setattr(skdeep.cnn, "SMALL_SET", 30)
+    X, y = bars(n=40)
+    clf = CNNClassifier(filters=(4,), dense_layer_sizes=(8,), epochs=1, random_state=0)
+    clf.fit(X, y)
+    assert clf.resolved_params_ == {"resize": (16, 16), **LARGE_SET, "epochs": 1}
+    names = [layer.name for layer in clf.model_.layers]
+    assert "resize" in names and "random_translation" not in names
+    # A warm start on a small set changes the training, not the network.
+    clf.set_params(warm_start=True).fit(X[:20], y[:20])
+    assert clf.resolved_params_ == {
+        "resize": (16, 16),
+        **LARGE_SET,
+        "epochs": 1,
+        "batch_size": 32,
+    }
+    assert "random_translation" not in [layer.name for layer in clf.model_.layers]
+
+
+def test_auto_with_a_base_model_gives_the_former_defaults():
+    X, y = bars(n=20)
+    build, shapes = recording_base()
+    clf = CNNClassifier(base_model=build, epochs=1, random_state=0).fit(X, y)
+    assert shapes == [(8, 8, 1)]
+    assert clf.resolved_params_ == {"resize": None, **LARGE_SET, "epochs": 1}
+
+
+def test_resolved_params_survive_save_and_pickle(tmp_path):
+    X, y = bars(n=40)
+    clf = CNNClassifier(**AUTO_TINY).fit(X, y)
+    expected = clf.predict_proba(X)
+    path = tmp_path / "cnn.keras"
+    skdeep.save(clf, path)
+    for restored in (skdeep.load(path), pickle.loads(pickle.dumps(clf))):
+        assert restored.resolved_params_ == clf.resolved_params_
+        np.testing.assert_array_equal(restored.predict_proba(X), expected)
 
 
 def test_builder_alone():
@@ -320,11 +487,10 @@ def test_reproducible_and_early_stopping_history():
 def test_augmentation_only_in_training():
     X, y = bars()
     clf = CNNClassifier(
-        **TINY,
+        **{**TINY, "random_translation": 0.2},
         random_flip="horizontal_and_vertical",
         random_rotation=0.1,
         random_zoom=0.2,
-        random_translation=0.2,
     ).fit(X, y)
     names = {layer.name for layer in clf.model_.layers}
     assert {
