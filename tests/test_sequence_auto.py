@@ -283,7 +283,9 @@ def test_bag_vocabulary_matches_keras_tf_idf():
     layer.adapt(corpus)
     store = {}
     layer.save_own_variables(store)
-    expected = dict(zip(layer.get_vocabulary()[1:], store["idf_weights"][1:]))
+    expected = dict(
+        zip(layer.get_vocabulary()[1:], store["idf_weights"][1:], strict=True)
+    )
     assert sorted(vocabulary) == sorted(expected)
     np.testing.assert_allclose(idf, [expected[t] for t in vocabulary], rtol=1e-6)
 
