@@ -125,7 +125,8 @@ def test_fit_builds_the_chosen_network_and_reports_it():
     clf = SequenceClassifier(units=(8,), **FAST).fit(texts(40, 6), np.arange(40) % 2)
     assert clf.cell_ == "bag"
     assert clf.resolved_params_["cell"] == "bag"
-    assert clf.model_.get_layer("vectorizer").get_config()["output_mode"] == "tf_idf"
+    assert clf.model_.get_layer("vectorizer").get_config()["output_mode"] == "count"
+    assert clf.model_.get_layer("tf_idf").n_terms == len(clf.get_vocabulary())
     assert clf.n_iter_ <= 2
     X, y = series()
     clf = SequenceClassifier(units=(4, 4), **FAST).fit(X, y)
@@ -143,8 +144,12 @@ def test_auto_epochs_and_schedule_drive_training():
     clf.fit(X, y)
     assert clf.resolved_params_["epochs"] == 1500
     assert clf.n_iter_ == 3
-    # The learning rate was halved once patience // 2 = 1 epoch went by.
-    assert float(clf.model_.optimizer.learning_rate) < clf.learning_rate
+    # The published schedule: halve the rate after patience // 2 epochs.
+    (schedule,) = clf._schedule_callbacks()
+    assert (schedule.monitor, schedule.factor, schedule.patience) == ("loss", 0.5, 1)
+    assert schedule.min_lr == pytest.approx(1e-4)
+    clf.set_params(patience="auto", epochs=1).fit(texts(20, 4), np.arange(20) % 2)
+    assert clf._schedule_callbacks() == []  # the bag keeps its rate
 
 
 def test_warm_start_follows_parameters_set_after_the_first_fit():
