@@ -12,13 +12,9 @@ model, so the vocabulary is pickled and saved with it.
 import numpy as np
 
 from .._keras import get_keras, get_tf
-from .dense import dense_block, output_layer
+from .dense import _seed, dense_block, output_layer
 
 STANDARDIZE = "lower_and_strip_punctuation"
-
-
-def _seed(seed, offset):
-    return None if seed is None else int(seed) + offset
 
 
 def _idf(document_frequency, n_documents):

@@ -9,11 +9,7 @@ layers, so it has few weights for what it sees.
 """
 
 from .._keras import get_keras
-from .dense import output_layer, seeded
-
-
-def _seed(seed, offset):
-    return None if seed is None else int(seed) + offset
+from .dense import _seed, output_layer, seeded
 
 
 def fcn_network(
