@@ -186,7 +186,7 @@ def _spam_assassin_bodies():
 
 
 def sequence_section(quick, out):
-    """Sequences: a 1-D CNN on series (Cylinder-Bell-Funnel) and on raw e-mail text."""
+    """Sequences: default networks on series (Cylinder-Bell-Funnel) and e-mails."""
     from sklearn.model_selection import StratifiedKFold, train_test_split
     from sklearn.neighbors import KNeighborsClassifier
 
