@@ -13,6 +13,7 @@ import numpy as np
 
 from .._keras import get_keras, get_tf
 from .dense import _seed, dense_block, output_layer
+from .sequence import N_RESERVED, token_vocabulary
 
 STANDARDIZE = "lower_and_strip_punctuation"
 
@@ -101,20 +102,19 @@ def token_bag_vocabulary(ids, max_tokens=None):
     array([0.51, 0.69, 0.69], dtype=float32)
     """
     ids = np.asarray(ids)
-    values, counts = np.unique(ids.ravel(), return_counts=True)
-    keep = values != 0
-    values, counts = values[keep], counts[keep]
-    order = np.lexsort((values, -counts))
-    if max_tokens is not None:
-        order = order[: max(0, max_tokens - 1)]
-    vocabulary = values[order]
-    # Each id's position in the vocabulary, 0 for padding and dropped ids.
+    # The sequence vocabulary's ranking; a bag reserves one entry, not two.
+    keep = None if max_tokens is None else max_tokens - 1 + N_RESERVED
+    vocabulary = np.asarray(token_vocabulary(ids, keep), dtype=ids.dtype)
+    # Each id's position in the vocabulary (from 1), 0 for padding and dropped
+    # ids, found by binary search rather than a Python loop over every id.
     positions = np.zeros(ids.shape, dtype=np.int64)
-    known = np.isin(ids, vocabulary)
-    lookup = dict(zip(vocabulary.tolist(), range(1, len(vocabulary) + 1), strict=True))
-    positions[known] = [lookup[v] for v in ids[known].tolist()]
+    if len(vocabulary):
+        sorter = np.argsort(vocabulary)
+        found = np.searchsorted(vocabulary, ids, sorter=sorter)
+        index = sorter[np.minimum(found, len(vocabulary) - 1)]
+        positions = np.where(vocabulary[index] == ids, index + 1, 0)
     df = _document_frequency(positions, len(vocabulary) + 1)[1:]
-    return [int(v) for v in vocabulary], _idf(df, ids.shape[0])
+    return vocabulary.tolist(), _idf(df, ids.shape[0])
 
 
 def bag_network(
