@@ -26,7 +26,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _streams, _training
+from . import _sklearn_callbacks, _streams, _training
 from ._encoding import ClassifierTargetEncoder, RegressorTargetEncoder, make_loss
 from ._keras import check_not_forked, get_keras
 from ._metrics import evaluate_metrics, resolve_metric
@@ -139,7 +139,7 @@ def _densify_rows(X, dtype):
         yield chunk.astype(dtype, copy=False) if chunk.dtype.kind == "f" else chunk
 
 
-class BaseKerasEstimator(BaseEstimator, ABC):
+class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator, ABC):
     """Base class of every skdeep estimator; not for direct use.
 
     Subclasses define ``__init__`` with explicit parameters (the shared ones of
@@ -257,6 +257,9 @@ class BaseKerasEstimator(BaseEstimator, ABC):
         """
         return self._fit(X, y, sample_weight, incremental=False)
 
+    # scikit-learn's callbacks (1.9+) are set up in the fit and torn down after
+    # it, whatever happens in it (see _sklearn_callbacks.py).
+    @_sklearn_callbacks.with_callbacks
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         check_not_forked()
         self._validate_params()
@@ -275,11 +278,18 @@ class BaseKerasEstimator(BaseEstimator, ABC):
         except KeyboardInterrupt:
             raise
         except BaseException:
-            # Leave the estimator exactly as it was before this fit.
+            # Leave the estimator exactly as it was before this fit, but for the
+            # callback context, which the callbacks' teardown still needs.
             if snapshot is not None:
                 _restore_weights(before["model_"], snapshot)
+            context = {
+                k: self.__dict__[k]
+                for k in _sklearn_callbacks.FIT_CONTEXT_STATE
+                if k in self.__dict__
+            }
             self.__dict__.clear()
             self.__dict__.update(before)
+            self.__dict__.update(context)
             raise
 
     def _fit_steps(self, X, y, sample_weight, incremental, continuing, classes):
@@ -333,25 +343,45 @@ class BaseKerasEstimator(BaseEstimator, ABC):
             epoch_logs = self._metric_logs(
                 model, encoder, dtype, X, y_enc, sample_weight, train_idx, val_idx
             )
+        epochs = 1 if incremental else self._fit_setting("epochs")
+        callbacks = build_callbacks(
+            self,
+            validating=validating,
+            stop_early=not incremental,
+            patience=self._fit_setting("patience"),
+            schedule=() if incremental else self._schedule_callbacks(),
+        )
+        tasks = None
+        if _sklearn_callbacks.has_callbacks(self):
+            tasks = _sklearn_callbacks.FitTasks(
+                self,
+                epochs=epochs,
+                X=None if stream is not None else X,
+                y=None if stream is not None else y,
+                sample_weight=None if stream is not None else sample_weight,
+            )
+            # The estimator as it would be had the fit stopped after an epoch:
+            # the same network (not a copy), with a predictor of its weights.
+            callbacks.append(
+                tasks.keras_callback(
+                    functools.partial(self._fitted_state, lease, encoder, dtype, rng)
+                )
+            )
         history, interrupted = _training.train(
             model,
             data,
-            epochs=1 if incremental else self._fit_setting("epochs"),
+            epochs=epochs,
             train_fn=network.train_fn,
             rng=rng,
-            callbacks=build_callbacks(
-                self,
-                validating=validating,
-                stop_early=not incremental,
-                patience=self._fit_setting("patience"),
-                schedule=() if incremental else self._schedule_callbacks(),
-            ),
+            callbacks=callbacks,
             validation=validation,
             eval_fn=network.eval_fn,
             verbose=self.verbose,
             epoch_logs=epoch_logs,
         )
         self._commit(lease, encoder, dtype, rng, history, continuing)
+        if tasks is not None:
+            tasks.end()
         if interrupted:
             warnings.warn(
                 f"{type(self).__name__}.fit was interrupted (KeyboardInterrupt) "
@@ -418,14 +448,25 @@ class BaseKerasEstimator(BaseEstimator, ABC):
             n_batches=n_batches,
         )
 
+    def _fitted_state(self, lease, encoder, dtype, rng):
+        """The attributes that make the estimator fitted around ``lease``'s
+        network, as it stands."""
+        state = {
+            "_lease": lease,
+            "model_": lease.network.model,
+            "_target_encoder": encoder,
+            "_dtype": dtype,
+            "_rng": rng,
+            "_predictor": self._predictor_for(lease, encoder, dtype),
+            "n_outputs_": encoder.n_outputs,
+        }
+        if hasattr(encoder, "classes_"):
+            state["classes_"] = encoder.classes_
+        return state
+
     def _commit(self, lease, encoder, dtype, rng, history, continuing):
         """Record the fitted state: only now does the estimator look fitted."""
-        self._lease = lease
-        self.model_ = lease.network.model
-        self._target_encoder = encoder
-        self._dtype = dtype
-        self._rng = rng
-        self._predictor = self._make_predictor()
+        self.__dict__.update(self._fitted_state(lease, encoder, dtype, rng))
         epochs_run = len(history.get("loss", []))
         if continuing:
             self.history_ = merge_history(self.history_, history)
@@ -434,9 +475,6 @@ class BaseKerasEstimator(BaseEstimator, ABC):
             self.history_ = {k: list(v) for k, v in history.items()}
             self.n_iter_ = epochs_run
         self.loss_curve_ = list(self.history_.get("loss", []))
-        self.n_outputs_ = encoder.n_outputs
-        if hasattr(encoder, "classes_"):
-            self.classes_ = encoder.classes_
 
     # -- fit steps -------------------------------------------------------------
 
@@ -585,14 +623,18 @@ class BaseKerasEstimator(BaseEstimator, ABC):
             return None
         return encoder.output_activation
 
-    def _make_predictor(self):
-        self._lease = lease = self._current_lease()
-        activation = self._final_activation(self._target_encoder)
+    def _predictor_for(self, lease, encoder, dtype):
+        """The fast predictor of ``lease``'s network as its weights stand."""
+        activation = self._final_activation(encoder)
         return Predictor(
-            self.model_,
+            lease.network.model,
             activation,
             forward=functools.partial(lease.network.forward, activation),
         )
+
+    def _make_predictor(self):
+        self._lease = lease = self._current_lease()
+        return self._predictor_for(lease, self._target_encoder, self._dtype)
 
     def __setstate__(self, state):
         state = dict(state)

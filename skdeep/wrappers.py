@@ -489,9 +489,9 @@ class _WrapperMixin:
         view = _graph_view(model, dtype)
         return super()._metric_logs(view, encoder, dtype, *args)
 
-    def _make_predictor(self):
-        view = _graph_view(self.model_, self._dtype)
-        return Predictor(view, self._final_activation(self._target_encoder))
+    def _predictor_for(self, lease, encoder, dtype):
+        view = _graph_view(lease.network.model, dtype)
+        return Predictor(view, self._final_activation(encoder))
 
 
 def _loss_name(loss):
