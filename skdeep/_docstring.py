@@ -42,7 +42,11 @@ optimizer : str, keras.optimizers.Optimizer class or instance, default="adam"
         Seeds the initial weights, dropout, shuffling and validation split. An
         int gives the same model on every fit, in any process.
     verbose : int, default=0
-        0 prints nothing; 1 shows a progress bar; 2 one line per epoch.
+        0 prints nothing; 1 shows one progress line over the epochs (loss,
+        ``val_loss`` and metrics), redrawn in place in a terminal or notebook;
+        2 prints one line per epoch. For progress through searches and
+        pipelines, use scikit-learn's ``ProgressBar`` callback instead
+        (``set_callbacks``, scikit-learn 1.9+).
     warm_start : bool, default=False
         When True, ``fit`` continues training the previous model instead of
         starting afresh.

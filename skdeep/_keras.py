@@ -24,39 +24,88 @@ FORK_MESSAGE = (
 )
 
 
-# TensorFlow's C++ start-up chatter, written to stderr during import whatever
-# TF_CPP_MIN_LOG_LEVEL says. Anything else it writes is passed on.
+# TensorFlow's C++ chatter: start-up lines written to stderr during import, and
+# the graph optimiser's "Not handling type DT_DOUBLE" warnings (oneDNN's
+# rewrites skip float64 graphs) when a float64 function is first run. Both are
+# written whatever TF_CPP_MIN_LOG_LEVEL says, and the level cannot be changed
+# once TensorFlow is imported (as it is when a user imports Keras first).
+# Its INFO and WARNING lines are dropped; anything else written meanwhile
+# (errors, Python's own output) is passed on.
 _NOISE = re.compile(
-    r"All log messages before absl::InitializeLog|^[IW]\d{4} |oneDNN custom "
-    r"operations|cpu_feature_guard|To enable the following instructions|"
+    r"All log messages before absl::InitializeLog|^[IW]\d{4} |"
+    r"oneDNN custom operations|To enable the following instructions|"
     r"TensorFlow binary is optimized|Unable to register cu(DNN|FFT|BLAS)|"
     r"Could not find cuda drivers|TF-TRT Warning|computation placer already"
 )
+# The file descriptor TensorFlow's C++ code writes to, whatever sys.stderr is.
+_STDERR_FD = 2
+# One redirection at a time for the whole process: nested and concurrent
+# callers (threads) share it, and the last one out restores descriptor 2.
+_quiet_lock = threading.Lock()
+_quiet = {"depth": 0, "saved": None, "sink": None}
+
+
+def _start_quiet():
+    with _quiet_lock:
+        if _quiet["depth"] == 0:
+            try:
+                sys.stderr.flush()
+                saved = os.dup(_STDERR_FD)
+            except (AttributeError, OSError, ValueError):
+                return False
+            # Closed by _stop_quiet, by the last caller out.
+            sink = tempfile.TemporaryFile()  # noqa: SIM115
+            os.dup2(sink.fileno(), _STDERR_FD)
+            _quiet.update(saved=saved, sink=sink)
+        _quiet["depth"] += 1
+        return True
+
+
+def _stop_quiet():
+    with _quiet_lock:
+        _quiet["depth"] -= 1
+        if _quiet["depth"]:
+            return
+        saved, sink = _quiet["saved"], _quiet["sink"]
+        os.dup2(saved, _STDERR_FD)
+        os.close(saved)
+        sink.seek(0)
+        lines = sink.read().decode(errors="replace").splitlines()
+        sink.close()
+    kept = [line for line in lines if line and not _NOISE.search(line)]
+    if kept:
+        sys.stderr.write("\n".join(kept) + "\n")
 
 
 @contextlib.contextmanager
-def _filtered_native_stderr():
-    """Drop TensorFlow's import-time log lines from file descriptor 2."""
-    # TensorFlow's C++ code writes to descriptor 2 whatever sys.stderr is.
-    fd = 2
-    try:
-        sys.stderr.flush()
-        saved = os.dup(fd)
-    except (AttributeError, OSError, ValueError):
+def quiet_native_logs():
+    """Drop TensorFlow's known C++ log lines (see ``_NOISE``) from file
+    descriptor 2 while the block runs: around its import, and around the first
+    run of a compiled function, when the graph optimiser logs."""
+    if not _start_quiet():
         yield
         return
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), fd)
-        try:
-            yield
-        finally:
-            os.dup2(saved, fd)
-            os.close(saved)
-            sink.seek(0)
-            lines = sink.read().decode(errors="replace").splitlines()
-            kept = [line for line in lines if line and not _NOISE.search(line)]
-            if kept:
-                sys.stderr.write("\n".join(kept) + "\n")
+    try:
+        yield
+    finally:
+        _stop_quiet()
+
+
+class QuietFirstCall:
+    """Calls ``fn``; its first call, when TensorFlow traces and optimises the
+    graph, runs under :func:`quiet_native_logs`."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.warm = False
+
+    def __call__(self, *args, **kwargs):
+        if self.warm:
+            return self.fn(*args, **kwargs)
+        with quiet_native_logs():
+            out = self.fn(*args, **kwargs)
+        self.warm = True
+        return out
 
 
 def _mark_child():
@@ -96,7 +145,7 @@ def get_keras():
             from ._threads import apply_thread_settings, configure_tensorflow
 
             apply_thread_settings()
-            with _filtered_native_stderr():
+            with quiet_native_logs():
                 import keras
                 import tensorflow
 

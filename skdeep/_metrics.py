@@ -12,28 +12,34 @@ from ._keras import get_keras
 
 
 def resolve_metric(metric, kind, one_hot=False):
-    """A fresh ``keras.metrics.Metric`` for ``metric`` on targets of ``kind``."""
+    """A fresh ``keras.metrics.Metric`` for ``metric`` on targets of ``kind``,
+    named as Keras's ``model.fit`` names it in the history: a string as it is
+    written (``"mae"``, ``"acc"``), a function by its ``__name__``, a metric
+    object by its ``name``."""
     keras = get_keras()
     if isinstance(metric, keras.metrics.Metric):
         return type(metric).from_config(metric.get_config())
+    if isinstance(metric, str):
+        name = metric
+    else:
+        name = getattr(metric, "__name__", None) or type(metric).__name__
     if isinstance(metric, str) and metric.lower() in ("accuracy", "acc"):
         if kind in ("binary", "multilabel"):
-            return keras.metrics.BinaryAccuracy(name="accuracy")
+            return keras.metrics.BinaryAccuracy(name=name)
         if kind == "multiclass":
             cls = (
                 keras.metrics.CategoricalAccuracy
                 if one_hot
                 else keras.metrics.SparseCategoricalAccuracy
             )
-            return cls(name="accuracy")
+            return cls(name=name)
         raise ValueError(
-            "metrics=['accuracy'] needs a classification target; use e.g. 'mae' "
+            f"metrics=[{metric!r}] needs a classification target; use e.g. 'mae' "
             "or 'mse' for regression."
         )
     found = keras.metrics.get(metric)
     if isinstance(found, keras.metrics.Metric):
-        return found
-    name = metric if isinstance(metric, str) else getattr(found, "__name__", "metric")
+        return type(found).from_config({**found.get_config(), "name": name})
     return keras.metrics.MeanMetricWrapper(found, name=name)
 
 

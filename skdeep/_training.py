@@ -17,7 +17,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._batch_weights import batch_sample_weights
-from ._keras import get_keras, get_tf
+from ._keras import QuietFirstCall, get_keras, get_tf, quiet_native_logs
+from .callbacks import progress
 from .exceptions import TrainingDivergedError
 
 # Batches per compiled call: large enough to amortise the call, small enough that
@@ -187,7 +188,7 @@ class CompiledLoop:
             # A partial, so that TensorFlow's retracing warning counts each
             # loop on its own rather than all fits together (see _predict).
             fn = tf.function(functools.partial(self._run), input_signature=specs)
-            self.fns[key] = fn
+            fn = self.fns[key] = QuietFirstCall(fn)
         return fn(X, y, sw, idx, tf.constant(batch_size, tf.int32))
 
 
@@ -238,7 +239,8 @@ def train(
         A :class:`CompiledLoop` running the test step; required with
         ``validation``.
     verbose : int
-        0 silent, 1 progress bar, 2 one line per epoch.
+        0 silent, 1 a progress bar over the epochs, 2 one line per epoch
+        (:func:`skdeep.callbacks.progress`).
     shuffle : bool
         Shuffle the rows each epoch.
     epoch_logs : callable or None
@@ -264,10 +266,11 @@ def train(
             model, data, epochs, callbacks, validation, verbose, history
         )
 
+    display = [progress(epochs, verbose)] if verbose else []
     cb = keras.callbacks.CallbackList(
-        [*callbacks, _recorder(history)],
+        [*callbacks, _recorder(history), *display],
         add_history=False,
-        add_progbar=verbose > 0,
+        add_progbar=False,
         model=model,
         verbose=verbose,
         epochs=epochs,
@@ -337,19 +340,22 @@ def _train_with_strategy(model, data, epochs, callbacks, validation, verbose, hi
     val = None
     if validation is not None:
         val = (validation.X, validation.y, validation.sw)
+    display = [progress(epochs, verbose)] if verbose else []
     interrupted = False
     try:
-        model.fit(
-            data.X,
-            data.y,
-            sample_weight=data.sw,
-            batch_size=data.batch_size,
-            epochs=epochs,
-            validation_data=val,
-            callbacks=[DivergenceGuard(), *callbacks, _recorder(history)],
-            shuffle=True,
-            verbose=verbose,
-        )
+        # Keras's fit runs its own functions: its first epoch may log too.
+        with quiet_native_logs():
+            model.fit(
+                data.X,
+                data.y,
+                sample_weight=data.sw,
+                batch_size=data.batch_size,
+                epochs=epochs,
+                validation_data=val,
+                callbacks=[DivergenceGuard(), *callbacks, _recorder(history), *display],
+                shuffle=True,
+                verbose=0,
+            )
     except KeyboardInterrupt:
         interrupted = True
     return history, interrupted

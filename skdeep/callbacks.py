@@ -1,8 +1,10 @@
-"""Callbacks for one fit: early stopping from the estimator's parameters, and
-fresh copies of the user's Keras callbacks (so no state leaks between fits,
-clones or grid-search candidates)."""
+"""Callbacks for one fit: early stopping from the estimator's parameters, fresh
+copies of the user's Keras callbacks (so no state leaks between fits, clones or
+grid-search candidates), and the progress display of ``verbose``."""
 
 import copy
+import sys
+import time
 
 from ._keras import get_keras
 
@@ -64,3 +66,78 @@ def merge_history(old, new):
     for key, values in new.items():
         merged.setdefault(key, []).extend(values)
     return merged
+
+
+def progress(epochs, verbose, stream=None):
+    """The display of ``verbose`` for a fit of at most ``epochs`` epochs.
+
+    ``verbose=1``: one progress line over the epochs (bar, epoch, elapsed time,
+    the last epoch's loss, val_loss and metrics), redrawn in place in a terminal
+    or a notebook (at most ten times a second), printed about ten times per fit
+    elsewhere (logs, files); then, if training stopped before ``epochs``, a line
+    saying so. ``verbose=2``: one line per epoch.
+    """
+    keras = get_keras()
+    stream = sys.stdout if stream is None else stream
+    dynamic = verbose == 1 and (_is_tty(stream) or "ipykernel" in sys.modules)
+
+    class EpochProgress(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seen = 0
+            self.started = time.perf_counter()
+            self.drawn_at = 0.0
+            self.width = 0
+
+        def _line(self, logs):
+            elapsed = time.perf_counter() - self.started
+            # The loss first, each metric next to its validation value.
+            names = sorted(logs, key=lambda k: (k != "loss", k.removeprefix("val_")))
+            values = "".join(f" - {k}: {_fmt(logs[k])}" for k in names)
+            head = f"Epoch {self.seen}/{epochs}"
+            if verbose == 1:
+                done = round(20 * self.seen / epochs)
+                head += " [" + "=" * done + "." * (20 - done) + "]"
+            return f"{head} {elapsed:.1f}s{values}"
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seen = epoch + 1
+            line = self._line(dict(logs or {}))
+            last = self.seen >= epochs
+            milestone = last or self.seen == 1 or _tenth(self.seen, epochs)
+            if verbose == 2 or (not dynamic and milestone):
+                stream.write(line + "\n")
+            elif dynamic:
+                now = time.perf_counter()
+                if not last and now - self.drawn_at < 0.1:
+                    return
+                self.drawn_at = now
+                stream.write("\r" + line.ljust(self.width) + ("\n" if last else ""))
+                self.width = len(line)
+            stream.flush()
+
+        def on_train_end(self, logs=None):
+            if self.seen >= epochs:
+                return
+            why = "stopped early" if self.model.stop_training else "was interrupted"
+            end = "\n" if dynamic and self.width else ""
+            stream.write(f"{end}Training {why} after {self.seen} of {epochs} epochs.\n")
+            stream.flush()
+
+    return EpochProgress()
+
+
+def _is_tty(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _tenth(seen, epochs):
+    """Whether epoch ``seen`` starts a new tenth of ``epochs``."""
+    return (10 * seen) // epochs != (10 * (seen - 1)) // epochs
+
+
+def _fmt(value):
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
