@@ -1,8 +1,9 @@
 """Fast prediction for a fitted model.
 
 ``keras.Model.predict`` builds a ``tf.data`` pipeline per call and costs tens
-of milliseconds for one row (46 ms on the benchmark page). A fitted estimator instead keeps one compiled function whose
-input signature has a free batch axis, so it is traced once and never retraced.
+of milliseconds for one row (46 ms on the benchmark page). A fitted estimator
+instead keeps one compiled function whose input signature has a free batch
+axis, so it is traced once and never retraced.
 For small batches through a plain dense stack we go further and run the forward
 pass in NumPy on the fitted weights (a ``tf.function`` call alone costs about
 0.4 ms); that path is checked against Keras for every layer and activation it

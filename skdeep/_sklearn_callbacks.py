@@ -76,8 +76,9 @@ class FitTasks:
     def keras_callback(self, fitted_state):
         """A Keras callback that begins and ends one subtask per epoch.
 
-        ``fitted_state`` returns the fitted attributes of the estimator as the
-        network stands (called only if a callback asks for a fitted estimator).
+        ``fitted_state(history)`` returns the fitted attributes of the estimator
+        as the network stands, after the epochs whose logs are ``history``
+        (called only if a callback asks for a fitted estimator).
         """
         return _epoch_tasks(self, fitted_state)
 
@@ -99,6 +100,7 @@ def _epoch_tasks(tasks, fitted_state):
         def __init__(self):
             super().__init__()
             self.current = None
+            self.history = {}
 
         def on_epoch_begin(self, epoch, logs=None):
             self.current = tasks.root.subcontext(task_name="epoch")
@@ -110,13 +112,15 @@ def _epoch_tasks(tasks, fitted_state):
             )
 
         def on_epoch_end(self, epoch, logs=None):
+            for key, value in (logs or {}).items():
+                self.history.setdefault(key, []).append(float(value))
             context, self.current = self.current, None
             stop = context.call_on_fit_task_end(
                 estimator=tasks.estimator,
                 X=tasks.X,
                 y=tasks.y,
                 metadata=tasks.metadata,
-                reconstruction_attributes=fitted_state,
+                reconstruction_attributes=lambda: fitted_state(self.history),
             )
             if stop:
                 self.model.stop_training = True

@@ -361,10 +361,13 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
                 sample_weight=None if stream is not None else sample_weight,
             )
             # The estimator as it would be had the fit stopped after an epoch:
-            # the same network (not a copy), with a predictor of its weights.
+            # the same network (not a copy), with a predictor of its weights
+            # and the history so far.
             callbacks.append(
                 tasks.keras_callback(
-                    functools.partial(self._fitted_state, lease, encoder, dtype, rng)
+                    functools.partial(
+                        self._fitted_state, lease, encoder, dtype, rng, continuing
+                    )
                 )
             )
         history, interrupted = _training.train(
@@ -379,7 +382,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             verbose=self.verbose,
             epoch_logs=epoch_logs,
         )
-        self._commit(lease, encoder, dtype, rng, history, continuing)
+        self._commit(lease, encoder, dtype, rng, continuing, history)
         if tasks is not None:
             tasks.end()
         if interrupted:
@@ -448,9 +451,16 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             n_batches=n_batches,
         )
 
-    def _fitted_state(self, lease, encoder, dtype, rng):
-        """The attributes that make the estimator fitted around ``lease``'s
-        network, as it stands."""
+    def _fitted_state(self, lease, encoder, dtype, rng, continuing, history):
+        """Every fitted attribute of the estimator around ``lease``'s network as
+        it stands, after a fit whose per-epoch logs are ``history``
+        (``continuing`` a previous fit's)."""
+        n_iter = len(history.get("loss", []))
+        if continuing:
+            history = merge_history(self.history_, history)
+            n_iter += self.n_iter_
+        else:
+            history = {k: list(v) for k, v in history.items()}
         state = {
             "_lease": lease,
             "model_": lease.network.model,
@@ -459,22 +469,19 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             "_rng": rng,
             "_predictor": self._predictor_for(lease, encoder, dtype),
             "n_outputs_": encoder.n_outputs,
+            "history_": history,
+            "n_iter_": n_iter,
+            "loss_curve_": list(history.get("loss", [])),
         }
         if hasattr(encoder, "classes_"):
             state["classes_"] = encoder.classes_
         return state
 
-    def _commit(self, lease, encoder, dtype, rng, history, continuing):
+    def _commit(self, lease, encoder, dtype, rng, continuing, history):
         """Record the fitted state: only now does the estimator look fitted."""
-        self.__dict__.update(self._fitted_state(lease, encoder, dtype, rng))
-        epochs_run = len(history.get("loss", []))
-        if continuing:
-            self.history_ = merge_history(self.history_, history)
-            self.n_iter_ += epochs_run
-        else:
-            self.history_ = {k: list(v) for k, v in history.items()}
-            self.n_iter_ = epochs_run
-        self.loss_curve_ = list(self.history_.get("loss", []))
+        self.__dict__.update(
+            self._fitted_state(lease, encoder, dtype, rng, continuing, history)
+        )
 
     # -- fit steps -------------------------------------------------------------
 

@@ -141,3 +141,64 @@ def _tenth(seen, epochs):
 
 def _fmt(value):
     return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def history_scoring(*names):
+    """Scoring for scikit-learn's ``ScoringMonitor`` that records skdeep's logs.
+
+    ``ScoringMonitor(scoring=history_scoring())``, set on a skdeep estimator
+    (scikit-learn 1.9+), records its per-epoch ``loss`` and ``val_loss`` (or
+    the logs named) in every fit it reaches: inside pipelines, searches and
+    cross-validation, in worker processes too. It reads the logs the fit has
+    already computed, so it costs nothing more;
+    :meth:`skdeep.plotting.HistoryDisplay.from_monitor` draws them.
+
+    Parameters
+    ----------
+    *names : str
+        The logs to record; none given: ``"loss"`` and ``"val_loss"``.
+
+    Returns
+    -------
+    scoring : callable
+        For ``ScoringMonitor(scoring=...)``: returns ``{name: last value}``
+        from a fitted estimator's ``history_``, NaN for a log the fit did not
+        record.
+
+    Examples
+    --------
+    >>> from sklearn.callback import ScoringMonitor
+    >>> from sklearn.datasets import load_iris
+    >>> from skdeep import DenseClassifier
+    >>> from skdeep.callbacks import history_scoring
+    >>> X, y = load_iris(return_X_y=True)
+    >>> monitor = ScoringMonitor(scoring=history_scoring())
+    >>> clf = DenseClassifier(epochs=5, early_stopping=True, random_state=0)
+    >>> clf = clf.set_callbacks(monitor).fit(X, y)
+    >>> log = monitor.get_logs().data
+    >>> losses = [row["loss"] for row in log if row["task_name"] == "epoch"]
+    >>> losses == clf.history_["loss"]
+    True
+    """
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"history_scoring takes log names (str), got {name!r}.")
+    return HistoryLogs(names or ("loss", "val_loss"))
+
+
+class HistoryLogs:
+    """A scoring callable giving the last value of each log in ``names`` from
+    an estimator's ``history_`` (see :func:`history_scoring`)."""
+
+    def __init__(self, names):
+        self.names = tuple(names)
+
+    def __call__(self, estimator, X=None, y=None, **metadata):
+        history = getattr(estimator, "history_", {})
+        return {
+            name: float(history[name][-1]) if history.get(name) else float("nan")
+            for name in self.names
+        }
+
+    def __repr__(self):
+        return f"history_scoring{self.names!r}"
