@@ -26,6 +26,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check skdeep tests examples benchmarks docs
 	$(BIN)/ruff format --check skdeep tests examples benchmarks docs
 
+# The build also runs the examples into the gallery (docs/_gallery.py says which;
+# quick versions, about a minute and a half on two cores).
 docs: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
@@ -45,4 +47,5 @@ bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/bench_quality.py --quick
 
 clean:
-	rm -rf $(VENV) docs/_build .pytest_cache
+	rm -rf $(VENV) docs/_build docs/generated docs/auto_examples \
+		docs/sg_execution_times.rst .pytest_cache

@@ -2,20 +2,24 @@
 
 Build with ``make docs`` (``sphinx-build -W --keep-going -b html docs
 docs/_build/html``). Nothing here needs the network: no intersphinx, and the
-examples are included as source, not executed.
+gallery's examples run on data that ships with scikit-learn. Reading this file
+changes nothing on disk or in the environment; the build's own steps are in
+``setup`` at the end.
 """
 
-import ast
+import os
 import re
 import sys
 from pathlib import Path
 
 DOCS_DIR = Path(__file__).resolve().parent
-EXAMPLES_DIR = DOCS_DIR.parent / "examples"
-# Document the checkout, also when skdeep is not installed.
+# Document the checkout, also when skdeep is not installed; docs/ for _gallery.
 sys.path.insert(0, str(DOCS_DIR.parent))
+sys.path.insert(0, str(DOCS_DIR))
 
-import skdeep  # noqa: E402  (needs the path above)
+import _gallery  # noqa: E402  (needs the path above)
+
+import skdeep  # noqa: E402
 
 project = "skdeep"
 author = "skdeep developers"
@@ -28,6 +32,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.viewcode",
     "numpydoc",
+    "sphinx_gallery.gen_gallery",
 ]
 
 templates_path = ["_templates"]
@@ -39,12 +44,9 @@ default_role = "literal"
 # -- API reference -------------------------------------------------------------
 # autosummary writes one stub page per object into docs/generated/ (gitignored),
 # so a clean clone builds the same pages. Stubs from an earlier build are removed
-# first: one for an object no longer listed would sit outside every toctree and
-# fail the build.
+# first (``_remove_stale_stubs``): one for an object no longer listed would sit
+# outside every toctree and fail the build.
 GENERATED_DIR = DOCS_DIR / "generated"
-for stub in GENERATED_DIR.glob("*.rst"):
-    if stub.name != "examples.rst":
-        stub.unlink()
 autosummary_generate = True
 autosummary_imported_members = False
 autodoc_typehints = "none"
@@ -70,81 +72,32 @@ html_theme_options = {
 html_sidebars = {"getting_started": [], "api": []}
 
 
-# -- Examples ------------------------------------------------------------------
-# One page lists every script in examples/ (not the ``_*.py`` helpers): its
-# docstring (a title, then reStructuredText) and its code, included as source.
-# Nothing is executed during the build; tests/test_examples.py runs them. The
-# page is written into generated/ (gitignored) at each build, so a new example
-# appears without editing any page.
-
-
-def _example_section(path):
-    source = path.read_text(encoding="utf-8")
-    module = ast.parse(source)
-    docstring = ast.get_docstring(module, clean=True) or ""
-    lines = docstring.splitlines()
-    title = lines[0].strip() if lines else path.stem
-    body = lines[1:]
-    if body and set(body[0].strip()) <= set("=-~^#*") and body[0].strip():
-        body = body[1:]
-    has_docstring = (
-        module.body
-        and isinstance(module.body[0], ast.Expr)
-        and isinstance(module.body[0].value, ast.Constant)
-        and isinstance(module.body[0].value.value, str)
-    )
-    code_start = module.body[0].end_lineno + 1 if has_docstring else 1
-    n_lines = len(source.splitlines())
-    out = [
-        f".. _example_{path.stem}:",
-        "",
-        title,
-        "-" * len(title),
-        "",
-        *body,
-        "",
-        f"Source: ``examples/{path.name}``",
-        "",
-    ]
-    if code_start <= n_lines:
-        out += [
-            f".. literalinclude:: /../examples/{path.name}",
-            "   :language: python",
-            f"   :lines: {code_start}-",
-            "",
-        ]
-    return out
-
-
-def write_examples_page():
-    lines = [
-        ".. This page is written by docs/conf.py from examples/*.py; do not edit.",
-        "",
-        ".. _examples:",
-        "",
-        "Examples",
-        "========",
-        "",
-        "Runnable scripts in the ``examples/`` folder of the repository, each",
-        "well under a minute on a laptop CPU, on data that ships with",
-        "scikit-learn or with the system (an example whose data is absent says",
-        "so and exits). Run one with ``python examples/<name>.py``. The",
-        "``plot_*`` examples draw matplotlib figures, shown with an interactive",
-        "backend and saved as PNG files in the working directory.",
-        "",
-    ]
-    for path in sorted(EXAMPLES_DIR.glob("*.py")):
-        if not path.name.startswith("_"):
-            lines += _example_section(path)
-    text = "\n".join(lines) + "\n"
-    target = GENERATED_DIR / "examples.rst"
-    target.parent.mkdir(exist_ok=True)
-    # Rewrite only on change, so incremental builds stay incremental.
-    if not target.exists() or target.read_text(encoding="utf-8") != text:
-        target.write_text(text, encoding="utf-8")
-
-
-write_examples_page()
+# -- Gallery -------------------------------------------------------------------
+# sphinx-gallery writes one page per examples/plot_*.py into auto_examples/
+# (gitignored), and a gallery index of thumbnails from examples/GALLERY_HEADER.rst.
+# It runs the examples in docs/_gallery.py's filename_pattern, in their quick
+# version (SKDEEP_EXAMPLE_QUICK=1, set in ``setup``), and shows their output and
+# figures; the examples _gallery.NOT_EXECUTED names get their code only. An
+# example that fails stops the build.
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": _gallery.filename_pattern(),
+    "ignore_pattern": _gallery.IGNORE_PATTERN,
+    "image_scrapers": ("matplotlib",),
+    # The figures an example saves by hand go to examples/; remove them after it.
+    "reset_modules": ("matplotlib", "_gallery.remove_example_outputs"),
+    "reset_modules_order": "both",
+    "abort_on_example_error": True,
+    "within_subsection_order": "FileNameSortKey",
+    # Links from the examples' code to the API pages of skdeep, found locally.
+    "doc_module": ("skdeep",),
+    "backreferences_dir": None,
+    # Per-example download links only: no zip of all examples, no Binder.
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "min_reported_time": 1,
+}
 
 # -- Inherited scikit-learn methods --------------------------------------------
 # get_params, score, set_fit_request, ... come with scikit-learn's docstrings,
@@ -165,5 +118,32 @@ def _plain_sklearn_roles(app, what, name, obj, options, lines):
     lines[:] = [_SKLEARN_ROLE.sub(_sklearn_role_as_text, line) for line in lines]
 
 
+def _remove_stale_stubs(app):
+    for stub in GENERATED_DIR.glob("*.rst"):
+        stub.unlink()
+
+
+def _write_not_executed(app):
+    """The gallery index's list of the examples shown without running them
+    (included by examples/GALLERY_HEADER.rst), from _gallery.NOT_EXECUTED."""
+    lines = [
+        f"- :ref:`sphx_glr_auto_examples_{name}`: {reason}."
+        for name, reason in sorted(_gallery.NOT_EXECUTED.items())
+    ]
+    text = "\n".join(lines) + "\n"
+    target = GENERATED_DIR / "not_executed.txt"
+    target.parent.mkdir(exist_ok=True)
+    # Rewrite only on change, so incremental builds stay incremental.
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+
+
 def setup(app):
+    # The quick version of every example the gallery runs, as in
+    # tests/test_examples.py; and no TensorFlow start-up banners in the log.
+    os.environ["SKDEEP_EXAMPLE_QUICK"] = "1"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # Before autosummary writes the stubs (also on builder-inited, priority 500).
+    app.connect("builder-inited", _remove_stale_stubs, priority=100)
+    app.connect("builder-inited", _write_not_executed, priority=100)
     app.connect("autodoc-process-docstring", _plain_sklearn_roles)

@@ -20,12 +20,14 @@ A typical SciKeras script wraps a Keras model-building function in
 
 The SciKeras script is shown as text; it runs too if SciKeras is installed
 (``pip install scikeras``), with the same network, epochs and batch size, and
-the two search times are printed side by side. Run this example with
-``python examples/plot_port_from_scikeras.py``: the skdeep search takes seconds
-(the SciKeras one, when installed, several times longer).
+the two search times are printed side by side (not in the quick version,
+``SKDEEP_EXAMPLE_QUICK=1``, that the tests and the documentation run). Run this
+example with ``python examples/plot_port_from_scikeras.py``: the skdeep search
+takes seconds (the SciKeras one, when installed, several times longer).
 """
 
 import importlib.util
+import os
 import textwrap
 import time
 
@@ -142,7 +144,11 @@ print("epochs run:", best.n_iter_, "logged:", sorted(best.history_))
 # -----------------------------------------------
 # SciKeras is not a dependency of skdeep; run its version for comparison only if
 # it is importable (it is unmaintained, and may fail on current scikit-learn).
-if importlib.util.find_spec("scikeras") is None:
+# SKDEEP_EXAMPLE_QUICK=1 (set by the tests and the docs build) leaves it out: it
+# takes a minute.
+if os.environ.get("SKDEEP_EXAMPLE_QUICK") == "1":
+    print("Quick version: skipping the SciKeras run.")
+elif importlib.util.find_spec("scikeras") is None:
     print("SciKeras is not installed: skipping its run (pip install scikeras).")
 else:
     namespace = {

@@ -49,6 +49,7 @@ DOC_PAGES = [
     "user_guide/dense.rst",
     "user_guide/cnn.rst",
     "user_guide/sequence.rst",
+    "user_guide/monitoring.rst",
 ]
 
 # Public callables whose usage is shown in another object's Examples section.
@@ -102,7 +103,12 @@ def test_modules_searched():
         for name in skdeep.__all__
         if name != "__version__" and callable(getattr(skdeep, name))
     ]
-    + ["plotting.plot_history", "architectures.dense_network"],
+    + [
+        "plotting.plot_history",
+        "plotting.HistoryDisplay",
+        "callbacks.history_scoring",
+        "architectures.dense_network",
+    ],
 )
 def test_public_callable_has_examples(name):
     """Every public class and function shows how it is used, in a doctest."""

@@ -6,16 +6,25 @@ An example whose data set is absent here prints a line saying so (containing
 "skip"), exits 0, and is reported as skipped. The examples in
 ``MUST_PLOT`` must also leave a figure behind (open in matplotlib, or saved as
 an image file).
+
+The documentation's gallery runs every example too, except those that
+``docs/_gallery.py`` names in ``NOT_EXECUTED``; the ``test_gallery_*`` tests
+check that selection and ``docs/conf.py``'s use of it.
 """
 
+import importlib.util
 import os
+import re
+import runpy
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES_DIR = ROOT / "examples"
+DOCS_DIR = ROOT / "docs"
 # ``_*.py`` files are helpers that examples import, not examples.
 EXAMPLES = sorted(p for p in EXAMPLES_DIR.glob("*.py") if not p.name.startswith("_"))
 # Examples whose point is a figure: they must make one.
@@ -70,7 +79,7 @@ def test_example_runs(path, tmp_path):
         "SKDEEP_DATA": str(tmp_path / "no-data"),
     }
     # The checkout, not only an installed copy, so the examples test this tree.
-    root = str(EXAMPLES_DIR.parent)
+    root = str(ROOT)
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (root, os.environ.get("PYTHONPATH")) if p
     )
@@ -100,3 +109,84 @@ def test_example_runs(path, tmp_path):
     assert path.name not in MUST_PLOT, (
         f"{path.name} made no figure (none open, no image written)\n{output}"
     )
+
+
+# -- The gallery's selection (docs/_gallery.py, docs/conf.py) -------------------
+
+
+def _load_gallery():
+    spec = importlib.util.spec_from_file_location(
+        "_gallery_under_test", DOCS_DIR / "_gallery.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gallery_not_executed_table():
+    gallery = _load_gallery()
+    names = {path.name for path in EXAMPLES}
+    for name, reason in gallery.NOT_EXECUTED.items():
+        assert name in names, f"NOT_EXECUTED names {name}, not in examples/"
+        assert isinstance(reason, str) and len(reason.split()) >= 3, (
+            f"NOT_EXECUTED[{name!r}] needs the reason it is not run in the docs"
+        )
+
+
+def test_gallery_runs_every_example_not_listed():
+    gallery = _load_gallery()
+    pattern = gallery.filename_pattern()
+    for path in EXAMPLES:
+        runs = re.search(pattern, str(path)) is not None
+        assert runs == (path.name not in gallery.NOT_EXECUTED), path.name
+        assert not re.search(gallery.IGNORE_PATTERN, path.name), path.name
+    # A new example runs by default, and a listed one stops running.
+    new = EXAMPLES_DIR / "plot_history_display.py"
+    assert re.search(pattern, str(new))
+    listed = gallery.filename_pattern({**gallery.NOT_EXECUTED, new.name: "long"})
+    assert not re.search(listed, str(new))
+    assert re.search(listed, str(EXAMPLES_DIR / "plot_learning_curve.py"))
+    # Helpers are no examples: sphinx-gallery matches the bare file name.
+    for helper in EXAMPLES_DIR.glob("_*.py"):
+        assert re.search(gallery.IGNORE_PATTERN, helper.name)
+        assert re.search(gallery.IGNORE_PATTERN, str(helper))
+
+
+def test_gallery_configuration(monkeypatch):
+    gallery = _load_gallery()
+    # conf.py puts docs/ and the root on sys.path; give them back afterwards.
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    conf = runpy.run_path(str(DOCS_DIR / "conf.py"))
+    assert "sphinx_gallery.gen_gallery" in conf["extensions"]
+    sg = conf["sphinx_gallery_conf"]
+    assert sg["filename_pattern"] == gallery.filename_pattern()
+    assert sg["ignore_pattern"] == gallery.IGNORE_PATTERN
+    assert (DOCS_DIR / sg["examples_dirs"]).resolve() == EXAMPLES_DIR
+    assert sg["abort_on_example_error"] is True
+    assert "_gallery.remove_example_outputs" in sg["reset_modules"]
+    assert sg["reset_modules_order"] == "both"
+    assert (EXAMPLES_DIR / "GALLERY_HEADER.rst").is_file()
+
+    # The build runs the quick version of the examples.
+    class App:
+        def connect(self, *args, **kwargs):
+            pass
+
+    monkeypatch.delenv("SKDEEP_EXAMPLE_QUICK", raising=False)
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
+    conf["setup"](App())
+    assert os.environ["SKDEEP_EXAMPLE_QUICK"] == "1"
+
+
+def test_gallery_removes_what_an_example_writes(tmp_path, monkeypatch):
+    gallery = _load_gallery()
+    monkeypatch.setattr(gallery, "EXAMPLES_DIR", tmp_path)
+    (tmp_path / "plot_a.py").write_text("")
+    (tmp_path / "kept.png").write_text("from before")
+    gallery.remove_example_outputs({}, str(tmp_path / "plot_a.py"), "before")
+    (tmp_path / "a.png").write_text("")
+    (tmp_path / "kept.png").write_text("overwritten")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "_helper.pyc").write_text("")
+    gallery.remove_example_outputs({}, str(tmp_path / "plot_a.py"), "after")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.png", "plot_a.py"]
