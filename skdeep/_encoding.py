@@ -139,8 +139,21 @@ class ClassifierTargetEncoder:
     def transform(self, y, dtype):
         y = np.asarray(y)
         if self.kind == "multilabel":
+            if y.ndim != 2 or y.shape[1] != len(self.classes_):
+                got = "1-D labels" if y.ndim == 1 else f"{y.shape[1]} label columns"
+                raise ValueError(
+                    f"y has {got}, but the model was fitted on "
+                    f"{len(self.classes_)} label columns; pass y with the same "
+                    "columns in every call (or fit a new model)."
+                )
             return y.astype(dtype)
         y = y.ravel() if y.ndim == 2 and y.shape[1] == 1 else y
+        if y.ndim != 1:
+            raise ValueError(
+                f"y has {y.shape[1]} columns, but the model was fitted on one "
+                "column of labels; pass y of shape (n_samples,) (or fit a new "
+                "model for multilabel targets)."
+            )
         idx = np.searchsorted(self.classes_, y)
         idx = np.clip(idx, 0, len(self.classes_) - 1)
         if not np.array_equal(self.classes_[idx], y):

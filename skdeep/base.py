@@ -201,6 +201,10 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             jit_compile=False,
         )
 
+    def _match_encoder_to(self, model, encoder, dtype):
+        """Adapt the target encoding to the built network before it is
+        compiled (e.g. a user's two-unit softmax for a binary target)."""
+
     def _output_is_logits(self):
         """Whether the built network ends in logits (the default loss only)."""
         return isinstance(self.loss, str) and self.loss == "auto"
@@ -552,7 +556,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
 
         def build():
             with seeded(seed):
-                return self._build_network(
+                model = self._build_network(
                     input_shape,
                     encoder.n_outputs,
                     None if logits else encoder.output_activation,
@@ -560,6 +564,8 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
                     seed,
                     X,
                 )
+            self._match_encoder_to(model, encoder, dtype)
+            return model
 
         def compile_model(model):
             loss = make_loss(self.loss, encoder.kind, from_logits=logits, dtype=dtype)

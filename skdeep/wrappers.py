@@ -439,10 +439,14 @@ class _WrapperMixin:
                 "needs one output tensor of shape (batch, n_outputs)."
             )
         shape = tuple(getattr(outputs[0], "shape", ()) or ())
-        if len(shape) != 2 or shape[1] not in (None, n_outputs):
+        # A binary target also trains a two-unit softmax (the Keras tutorials'
+        # form): see _match_encoder_to.
+        binary = output_activation == "sigmoid" and n_outputs == 1
+        allowed = (None, n_outputs, 2) if binary else (None, n_outputs)
+        if len(shape) != 2 or shape[1] not in allowed:
             hint = (
-                " A binary target uses one sigmoid unit (n_outputs=1), not two."
-                if output_activation == "sigmoid" and n_outputs == 1
+                " A binary target takes one sigmoid unit or two softmax units."
+                if binary
                 else ""
             )
             raise ValueError(
@@ -451,6 +455,16 @@ class _WrapperMixin:
                 f"activation=output_activation), here Dense({n_outputs}, "
                 f"activation={output_activation!r}).{hint}"
             )
+
+    def _match_encoder_to(self, model, encoder, dtype):
+        """A binary target on a model ending in two units trains as two
+        classes: integer (or one-hot, for a categorical loss) targets, and the
+        two outputs are the class probabilities."""
+        if getattr(encoder, "kind", "") != "binary":
+            return
+        shape = _graph_view(model, dtype).outputs[0].shape
+        if shape[-1] == 2:
+            encoder.kind = "multiclass"
 
     def _compile(self, model, loss, kind):
         self._user_compiled = bool(getattr(model, "compiled", False))

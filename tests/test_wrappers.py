@@ -542,3 +542,106 @@ def test_unregistered_custom_layer_fails_clearly_at_load(data, tmp_path):
     skdeep.save(clf, tmp_path / "clf.keras")
     with pytest.raises(ValueError, match="register_keras_serializable"):
         skdeep.load(tmp_path / "clf.keras")
+
+
+# -- binary targets on a two-unit softmax (the Keras tutorials' model) ------------
+
+
+def _two_units(input_shape, n_classes, compile_with=None):
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input(input_shape),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(n_classes, activation="softmax"),
+        ]
+    )
+    if compile_with is not None:
+        model.compile(keras.optimizers.Adam(0.02), compile_with, metrics=["accuracy"])
+    return model
+
+
+@pytest.mark.parametrize(
+    "compile_with",
+    [None, "sparse_categorical_crossentropy", "categorical_crossentropy"],
+)
+def test_binary_target_trains_a_two_unit_softmax(compile_with, tmp_path):
+    X, y = make_classification(n_samples=120, n_features=6, random_state=0)
+    labels = np.array(["no", "yes"])[y]
+    clf = KerasClassifier(
+        ModelBuilder(_two_units, compile_with=compile_with),
+        epochs=40,
+        learning_rate=0.02,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # compiled: lr ignored
+        clf.fit(X, labels)
+    assert clf.model_.outputs[0].shape[-1] == 2
+    proba = clf.predict_proba(X)
+    assert proba.shape == (120, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+    assert set(clf.predict(X)) <= {"no", "yes"}
+    assert clf.score(X, labels) > 0.8
+    # The two outputs are the probabilities of classes_ in order.
+    np.testing.assert_allclose(proba, clf.model_.predict(X, verbose=0), atol=1e-5)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(again.predict_proba(X), proba, atol=1e-6)
+    # A template model (a Keras model, not a function) saves to one file.
+    template = KerasClassifier(
+        _two_units((6,), 2, compile_with), epochs=3, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        template.fit(X, labels)
+    skdeep.save(template, tmp_path / "two.keras")
+    loaded = skdeep.load(tmp_path / "two.keras")
+    np.testing.assert_allclose(
+        loaded.predict_proba(X), template.predict_proba(X), atol=1e-6
+    )
+
+
+def test_two_unit_softmax_in_a_search_and_clone():
+    X, y = make_classification(n_samples=120, n_features=6, random_state=0)
+    clf = KerasClassifier(_two_units, epochs=5, random_state=0)
+    search = GridSearchCV(clf, {"learning_rate": [1e-3, 1e-2]}, cv=2).fit(X, y)
+    assert search.best_estimator_.predict_proba(X).shape == (120, 2)
+    assert clone(clf).fit(X, y).n_outputs_ == 2
+
+
+def test_three_units_for_a_binary_target_is_refused_clearly():
+    X, y = make_classification(n_samples=40, n_features=6, random_state=0)
+
+    def build(input_shape):
+        import keras
+
+        return keras.Sequential([keras.Input(input_shape), keras.layers.Dense(3)])
+
+    with pytest.raises(ValueError, match="one sigmoid unit or two softmax units"):
+        KerasClassifier(build, epochs=1).fit(X, y)
+
+
+def test_partial_fit_with_a_target_that_changes_columns_says_what_changed():
+    X, _ = make_classification(n_samples=40, n_features=6, random_state=0)
+    Y = (np.random.RandomState(0).rand(40, 4) > 0.5).astype(int)
+    clf = KerasClassifier(_network_for_labels, random_state=0)
+    clf.partial_fit(X, Y[:, :3])
+    with pytest.raises(
+        ValueError, match="4 label columns, but the model was fitted on 3"
+    ):
+        clf.partial_fit(X, Y)
+    with pytest.raises(ValueError, match="1-D labels"):
+        clf.partial_fit(X, Y[:, 0])
+    assert clf.n_iter_ == 1  # the failed calls changed nothing
+
+
+def _network_for_labels(input_shape, n_outputs, output_activation):
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input(input_shape),
+            keras.layers.Dense(n_outputs, activation=output_activation),
+        ]
+    )
