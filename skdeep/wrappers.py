@@ -23,15 +23,30 @@ from sklearn.base import clone, is_regressor
 from sklearn.utils.validation import validate_data
 
 from ._docstring import fill_doc
-from ._encoding import _wants_one_hot
+from ._encoding import _wants_one_hot, make_loss
 from ._keras import get_keras
 from ._predict import Predictor
 from ._validation import WRAPPER_CONSTRAINTS
-from .base import KerasClassifierBase, KerasRegressorBase
+from .base import KerasClassifierBase, KerasRegressorBase, make_optimizer
 
 # What a builder may declare to learn about the data; the rest of its
 # parameters are its hyperparameters.
-META_ARGUMENTS = ("input_shape", "n_outputs", "output_activation", "n_classes")
+META_ARGUMENTS = (
+    "input_shape",
+    "n_outputs",
+    "output_activation",
+    "n_classes",
+    # SciKeras's protocol: a dict describing the data, and the estimator's
+    # optimizer, loss and metrics for the builder to compile with.
+    "meta",
+    "compile_kwargs",
+)
+# SciKeras's names for the target kinds (``meta["target_type_"]``).
+_TARGET_TYPES = {
+    "binary": "binary",
+    "multiclass": "multiclass",
+    "multilabel": "multilabel-indicator",
+}
 _KEYWORD_KINDS = (
     inspect.Parameter.POSITIONAL_OR_KEYWORD,
     inspect.Parameter.KEYWORD_ONLY,
@@ -320,6 +335,83 @@ class _WrapperMixin:
                 params = {**params, "model": ModelBuilder(model)}
         return super().set_params(**params)
 
+    # -- a trained model, without training ----------------------------------
+
+    def initialize(self, X, y):
+        """Make the estimator fitted around ``model`` as it is, without training.
+
+        For a model trained elsewhere: ``KerasClassifier(trained).initialize(X,
+        y)`` reads the labels (``classes_``) or outputs from ``y`` and the
+        input shape from ``X``, and keeps the model's weights, so the estimator
+        predicts, scores, saves and pickles, and goes into pipelines and
+        ``StackingClassifier(..., cv="prefit")``, exactly as the model
+        predicts. A ``keras.Model`` is used itself, not a copy; a builder
+        function's model is built (seeded by ``random_state``). A regressor's
+        targets are not standardised (the model already predicts in the units
+        of ``y``). Later ``partial_fit`` calls (or ``fit`` with
+        ``warm_start=True``) train on from these weights.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Input of the shape the model takes (a few rows suffice).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets holding every label the model predicts, in the order of
+            its outputs (sorted, as ``classes_``).
+
+        Returns
+        -------
+        self : object
+            The estimator, fitted (``n_iter_`` is 0).
+
+        Examples
+        --------
+        >>> import keras, numpy as np
+        >>> from skdeep import KerasClassifier
+        >>> model = keras.Sequential([keras.Input((3,)),
+        ...                           keras.layers.Dense(2, activation="softmax")])
+        >>> X, y = np.random.RandomState(0).rand(6, 3), ["a", "b"] * 3
+        >>> clf = KerasClassifier(model).initialize(X, y)
+        >>> clf.classes_.tolist(), clf.n_iter_
+        (['a', 'b'], 0)
+        >>> bool(np.allclose(clf.predict_proba(X), model.predict(X, verbose=0)))
+        True
+        """
+        from ._encoding import RegressorTargetEncoder
+        from ._networks import Lease, Network
+        from ._validation import check_finite_target
+        from .base import compile_dtype
+
+        self._validate_params()
+        X, y = self._check_X_y(X, y, reset=True)
+        check_finite_target(y)
+        dtype = self._resolve_dtype(X)
+        rng = np.random.RandomState(
+            self.random_state if isinstance(self.random_state, int) else None
+        )
+        if is_regressor(self):
+            encoder = RegressorTargetEncoder(scale=False).fit(y)
+        else:
+            encoder = self._fit_target_encoder(y, None, None)
+        if is_keras_model(self.model):
+            model = self.model
+            self._check_sample_shape(X[:0], model)
+            self._check_outputs(
+                _graph_view(model, dtype), encoder.n_outputs, encoder.output_activation
+            )
+            self._match_encoder_to(model, encoder, dtype)
+            if not getattr(model, "compiled", False):
+                # Compiled as a fit would, for partial_fit to train on.
+                with compile_dtype(dtype):
+                    self._compile(
+                        model, make_loss(self.loss, encoder.kind, False, dtype), None
+                    )
+            lease = Lease(Network(model))
+        else:
+            lease = self._new_network(X, encoder, dtype, rng)
+        self._commit(lease, encoder, dtype, rng, False, {})
+        return self
+
     # -- hooks of the base ---------------------------------------------------
 
     def _output_is_logits(self):
@@ -407,8 +499,18 @@ class _WrapperMixin:
                 if isinstance(self.model, ModelBuilder)
                 else ModelBuilder(self.model)
             )
+            encoder = self._fit_encoder
+            meta["meta"] = self._scikeras_meta(X, input_shape, encoder)
+            meta["compile_kwargs"] = compile_kwargs = {
+                "optimizer": make_optimizer(self.optimizer, self.learning_rate),
+                "loss": make_loss(self.loss, encoder.kind, False, dtype),
+                "metrics": list(self.metrics or []),
+            }
             with _default_float(dtype):
                 model = builder(**meta)
+            if getattr(model, "optimizer", None) is compile_kwargs["optimizer"]:
+                # Compiled with the estimator's own settings: nothing ignored.
+                model._skdeep_compile_kwargs = compile_kwargs
         if not model.built or _sample_shape(model) is None:
             # Unbuilt Sequential or subclassed model: build it on the data's shape.
             model(keras.Input(input_shape, dtype=dtype))
@@ -463,13 +565,49 @@ class _WrapperMixin:
         if getattr(encoder, "kind", "") != "binary":
             return
         shape = _graph_view(model, dtype).outputs[0].shape
-        if shape[-1] == 2:
-            encoder.kind = "multiclass"
+        if shape[-1] != 2:
+            return
+        encoder.kind = "multiclass"
+        given = getattr(model, "_skdeep_compile_kwargs", None)
+        if given is not None and model.loss is given["loss"]:
+            # The builder compiled with compile_kwargs' binary loss: give it
+            # the two-class loss instead, with the same optimizer.
+            given["loss"] = make_loss(self.loss, "multiclass", False, dtype)
+            model.compile(
+                optimizer=model.optimizer,
+                loss=given["loss"],
+                metrics=given["metrics"] or None,
+            )
+
+    def _scikeras_meta(self, X, input_shape, encoder):
+        """SciKeras's ``meta`` dict, for builders written for SciKeras."""
+        shape = tuple(getattr(X, "shape", ()) or ())
+        meta = {
+            "n_features_in_": getattr(self, "n_features_in_", None),
+            "X_shape_": shape,
+            "X_dtype_": getattr(X, "dtype", None),
+            "n_outputs_expected_": encoder.n_outputs,
+        }
+        if is_regressor(self):
+            meta["target_type_"] = (
+                "continuous" if encoder.single_output_ else "continuous-multioutput"
+            )
+            meta["n_outputs_"] = encoder.n_outputs
+        else:
+            meta["classes_"] = encoder.classes_
+            meta["n_classes_"] = len(encoder.classes_)
+            meta["target_type_"] = _TARGET_TYPES[encoder.kind]
+            meta["n_outputs_"] = (
+                len(encoder.classes_) if encoder.kind == "multilabel" else 1
+            )
+        return meta
 
     def _compile(self, model, loss, kind):
         self._user_compiled = bool(getattr(model, "compiled", False))
         if not self._user_compiled:
             return super()._compile(model, loss, kind)
+        if getattr(model, "_skdeep_compile_kwargs", None) is not None:
+            return None  # compiled by the builder with compile_kwargs
         ignored = [
             name
             for name, default in (
@@ -489,7 +627,13 @@ class _WrapperMixin:
             )
 
     def _new_network(self, X, encoder, dtype, rng):
-        lease = super()._new_network(X, encoder, dtype, rng)
+        # The target's encoder, for a SciKeras builder's meta and
+        # compile_kwargs, while the network is built.
+        self._fit_encoder = encoder
+        try:
+            lease = super()._new_network(X, encoder, dtype, rng)
+        finally:
+            del self._fit_encoder
         model = lease.network.model
         if self._user_compiled and getattr(encoder, "kind", "") == "multiclass":
             # Feed the user's loss the target format it takes.

@@ -645,3 +645,139 @@ def _network_for_labels(input_shape, n_outputs, output_activation):
             keras.layers.Dense(n_outputs, activation=output_activation),
         ]
     )
+
+
+# -- SciKeras-style builders: meta and compile_kwargs -----------------------------
+
+
+def _scikeras_classifier(meta, compile_kwargs, hidden=16):
+    import keras
+
+    model = keras.Sequential(
+        [
+            keras.Input(meta["X_shape_"][1:]),
+            keras.layers.Dense(hidden, activation="relu"),
+            keras.layers.Dense(meta["n_classes_"], activation="softmax"),
+        ]
+    )
+    model.compile(**compile_kwargs)
+    return model
+
+
+def _scikeras_regressor(meta, compile_kwargs):
+    import keras
+
+    model = keras.Sequential(
+        [keras.Input((meta["n_features_in_"],)), keras.layers.Dense(meta["n_outputs_"])]
+    )
+    model.compile(**compile_kwargs)
+    return model
+
+
+def test_scikeras_builder_gets_meta_and_compile_kwargs():
+    X, y = make_classification(
+        n_samples=90, n_features=5, n_classes=3, n_informative=3, random_state=0
+    )
+    seen = {}
+
+    def build(meta, compile_kwargs):
+        seen.update(meta=meta, compile_kwargs=compile_kwargs)
+        return _scikeras_classifier(meta, compile_kwargs)
+
+    clf = KerasClassifier(
+        build, optimizer="sgd", learning_rate=0.05, metrics=["acc"], epochs=2
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # nothing is "ignored"
+        clf.fit(X, np.array(["a", "b", "c"])[y])
+    meta = seen["meta"]
+    assert meta["n_features_in_"] == 5 and meta["X_shape_"] == (90, 5)
+    assert meta["classes_"].tolist() == ["a", "b", "c"]
+    assert meta["n_classes_"] == 3 and meta["target_type_"] == "multiclass"
+    assert meta["n_outputs_"] == 1 and meta["n_outputs_expected_"] == 3
+    optimizer = seen["compile_kwargs"]["optimizer"]
+    assert type(optimizer).__name__ == "SGD"
+    assert float(optimizer.learning_rate.numpy()) == pytest.approx(0.05)
+    assert clf.model_.optimizer is optimizer
+    assert seen["compile_kwargs"]["metrics"] == ["acc"]
+    assert set(clf.history_) == {"loss", "acc"}
+
+
+def test_compile_kwargs_follow_a_search_and_clone():
+    X, y = make_classification(n_samples=90, n_features=5, random_state=0)
+    rates = []
+
+    clf = KerasClassifier(_scikeras_classifier, epochs=2, random_state=0)
+    search = GridSearchCV(clf, {"learning_rate": [1e-3, 0.1]}, cv=2, refit=False)
+    search.fit(X, y)
+    for params in search.cv_results_["params"]:
+        fitted = clone(clf).set_params(**params).fit(X, y)
+        rates.append(float(fitted.model_.optimizer.learning_rate.numpy()))
+    assert rates == pytest.approx([1e-3, 0.1])
+    # A binary target on the builder's two softmax units, with the default loss.
+    assert fitted.predict_proba(X).shape == (90, 2)
+
+
+def test_scikeras_regressor_builder():
+    X, y = make_regression(n_samples=60, n_features=4, random_state=0)
+    reg = KerasRegressor(_scikeras_regressor, epochs=3, random_state=0).fit(X, y)
+    assert reg.predict(X).shape == (60,)
+    assert pickle.loads(pickle.dumps(reg)).predict(X[:2]).shape == (2,)
+
+
+# -- a pre-trained model: initialize ----------------------------------------------
+
+
+def test_initialize_keeps_a_trained_model_as_it_is(tmp_path):
+    import keras
+    from sklearn.ensemble import StackingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = make_classification(n_samples=120, n_features=5, random_state=0)
+    model = keras.Sequential(
+        [
+            keras.Input((5,)),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile("adam", "binary_crossentropy")
+    model.fit(X, y, epochs=5, verbose=0)
+    weights = [w.copy() for w in model.get_weights()]
+    expected = model.predict(X, verbose=0)[:, 0]
+
+    clf = KerasClassifier(model).initialize(X, y)
+    assert clf.n_iter_ == 0 and clf.history_ == {}
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], expected, atol=1e-6)
+    assert make_pipeline(FunctionTransformer(), clf).score(X, y) == clf.score(X, y)
+    stack = StackingClassifier(
+        [("net", clf)], final_estimator=LogisticRegression(), cv="prefit"
+    ).fit(X, y)
+    assert stack.predict(X).shape == (120,)
+    skdeep.save(clf, tmp_path / "init.keras")
+    np.testing.assert_allclose(
+        skdeep.load(tmp_path / "init.keras").predict_proba(X)[:, 1], expected, atol=1e-6
+    )
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(again.predict_proba(X)[:, 1], expected, atol=1e-6)
+    # Nothing trained the model.
+    for before, after in zip(weights, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, after)
+    # partial_fit trains on from these weights.
+    clf.partial_fit(X, y)
+    assert clf.n_iter_ == 1
+
+
+def test_initialize_a_regressor_predicts_in_the_models_units():
+    import keras
+
+    X, y = make_regression(n_samples=60, n_features=3, random_state=0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    reg = KerasRegressor(model).initialize(X, y)
+    np.testing.assert_allclose(
+        reg.predict(X), model.predict(X, verbose=0)[:, 0], atol=1e-5
+    )
+    with pytest.raises(ValueError, match="samples of shape"):
+        KerasRegressor(model).initialize(X[:, :2], y)
