@@ -42,7 +42,7 @@ from ._validation import (
     check_sample_weight,
     validate_params,
 )
-from .callbacks import build_callbacks, merge_history
+from .callbacks import build_callbacks, infer_modes, merge_history
 from .exceptions import TrainingInterruptedWarning
 
 # Global Python/NumPy/Keras seeding is process-wide; serialise it.
@@ -239,7 +239,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
 
     # -- the fit template ----------------------------------------------------
 
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None, **fit_params):
         """Train the network on ``X`` and ``y``.
 
         Parameters
@@ -253,18 +253,27 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             Target; required unless ``X`` is a stream.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights; a weight of 2 counts a row twice.
+        **fit_params : dict
+            Keras's ``model.fit`` keywords, for this call only (the estimator's
+            parameters, and so ``clone`` and searches, are unchanged):
+            ``epochs`` and ``batch_size`` (int), ``callbacks`` (Keras
+            callbacks added to the estimator's), ``validation_data``
+            (``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``:
+            ``val_loss`` and ``val_`` metrics are logged on it, and with
+            ``early_stopping=True`` it replaces the held-out split).
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        overrides = _check_fit_params(fit_params, stream=_streams.is_stream(X))
+        return self._fit(X, y, sample_weight, incremental=False, overrides=overrides)
 
     # scikit-learn's callbacks (1.9+) are set up in the fit and torn down after
     # it, whatever happens in it (see _sklearn_callbacks.py).
     @_sklearn_callbacks.with_callbacks
-    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None, overrides=None):
         check_not_forked()
         self._validate_params()
         if y is None and not _streams.is_stream(X):
@@ -275,6 +284,8 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         before = dict(self.__dict__)
         continuing = (incremental or self.warm_start) and self.__sklearn_is_fitted__()
         snapshot = _weights_snapshot(self.model_) if continuing else None
+        # This call's fit keywords, read by _setting while it runs.
+        self._call_overrides = overrides or {}
         try:
             return self._fit_steps(
                 X, y, sample_weight, incremental, continuing, classes
@@ -295,6 +306,8 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             self.__dict__.update(before)
             self.__dict__.update(context)
             raise
+        finally:
+            self.__dict__.pop("_call_overrides", None)
 
     def _fit_steps(self, X, y, sample_weight, incremental, continuing, classes):
         stream = X if _streams.is_stream(X) else None
@@ -318,6 +331,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         network = lease.network
         model = network.model
 
+        given = self._call_overrides.get("validation_data")
         validating = not incremental and self._holds_out_validation(
             None if stream is not None else _training.n_rows(X)
         )
@@ -327,34 +341,44 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         else:
             y_enc = encoder.transform(y, dtype)
             sample_weight = sample_weight * self._class_sample_weight(y, encoder)
-            if validating:
+            if validating and given is None:
                 train_idx, val_idx = self._validation_split(y, encoder, rng)
             else:
                 train_idx, val_idx = np.arange(_training.n_rows(X)), None
-            batch_size = self._batch_size(len(train_idx))
+            batch_size = self._call_overrides.get("batch_size")
+            batch_size = min(
+                batch_size or self._batch_size(len(train_idx)), len(train_idx)
+            )
 
-            def part(idx):
+            def part(X_part, y_part, sw_part):
                 return _training.InMemoryData(
-                    _take(X, idx),
-                    y_enc[idx],
-                    sample_weight[idx],
-                    batch_size=batch_size,
-                    dtype=dtype,
+                    X_part, y_part, sw_part, batch_size=batch_size, dtype=dtype
                 )
 
-            data = part(train_idx)
-            validation = part(val_idx) if validating else None
-            epoch_logs = self._metric_logs(
-                model, encoder, dtype, X, y_enc, sample_weight, train_idx, val_idx
-            )
-        epochs = 1 if incremental else self._fit_setting("epochs")
+            parts = [
+                ("", _take(X, train_idx), y_enc[train_idx], sample_weight[train_idx])
+            ]
+            if given is not None:
+                parts.append(("val_", *self._validation_data(given, encoder, dtype)))
+            elif validating:
+                parts.append(
+                    ("val_", _take(X, val_idx), y_enc[val_idx], sample_weight[val_idx])
+                )
+            data = part(*parts[0][1:])
+            validation = part(*parts[1][1:]) if len(parts) > 1 else None
+            epoch_logs = self._metric_logs(model, encoder, dtype, parts)
+        epochs = 1 if incremental else self._setting("epochs")
         callbacks = build_callbacks(
             self,
             validating=validating,
             stop_early=not incremental,
-            patience=self._fit_setting("patience"),
+            patience=self._setting("patience"),
             schedule=() if incremental else self._schedule_callbacks(),
+            extra=self._call_overrides.get("callbacks", ()),
         )
+        if self.metrics:
+            kind = getattr(encoder, "kind", "continuous")
+            infer_modes(callbacks, [resolve_metric(m, kind) for m in self.metrics])
         tasks = None
         if _sklearn_callbacks.has_callbacks(self):
             tasks = _sklearn_callbacks.FitTasks(
@@ -506,6 +530,29 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             return max(1, min(200, n))
         return max(1, min(batch_size, n))
 
+    def _validation_data(self, given, encoder, dtype):
+        """``fit``'s ``validation_data``, checked and encoded as the training
+        rows are: ``(X_val, y_val_encoded, weights)``."""
+        X_val, y_val, *rest = given
+        X_val = self._check_X(X_val)
+        y_val = np.asarray(y_val)
+        check_finite_target(y_val)
+        if _training.n_rows(X_val) != len(y_val):
+            raise ValueError(
+                f"validation_data has {_training.n_rows(X_val)} rows of X but "
+                f"{len(y_val)} of y; pass (X_val, y_val) of equal length."
+            )
+        weights = check_sample_weight(rest[0] if rest else None, X_val)
+        return X_val, encoder.transform(y_val, dtype), weights
+
+    def _setting(self, name):
+        """A training setting for this call: a ``fit`` keyword if given, else
+        :meth:`_fit_setting`."""
+        overrides = self.__dict__.get("_call_overrides") or {}
+        if name in overrides:
+            return overrides[name]
+        return self._fit_setting(name)
+
     def _fit_setting(self, name):
         """The value of training parameter ``name`` (``epochs``,
         ``batch_size``, ``patience``) for this fit: the parameter itself, or
@@ -601,11 +648,14 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             lease = Lease(Network(self.model_))
         return lease
 
-    def _metric_logs(self, model, encoder, dtype, X, y_enc, sw, train_idx, val_idx):
-        """A function giving the user's metrics on the training (and validation)
-        rows at the end of an epoch, or None without metrics."""
+    def _metric_logs(self, model, encoder, dtype, parts):
+        """A function giving the user's metrics at the end of an epoch on each
+        of ``parts`` (``(prefix, X, y_encoded, weights)``: the training rows,
+        and the validation rows with prefix ``val_``), or None without
+        metrics."""
         if not self.metrics:
             return None
+        y_enc = parts[0][2]
         one_hot = getattr(y_enc, "ndim", 1) == 2 and encoder.kind == "multiclass"
         metrics = [resolve_metric(m, encoder.kind, one_hot) for m in self.metrics]
         compiled = compiled_forward(model, self._final_activation(encoder))
@@ -614,16 +664,10 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             chunks = _densify_rows(X_part, dtype)
             return np.concatenate([np.asarray(compiled(c)) for c in chunks])
 
-        parts = [("", train_idx)]
-        if val_idx is not None:
-            parts.append(("val_", val_idx))
-
         def logs():
             out = {}
-            for prefix, idx in parts:
-                values = evaluate_metrics(
-                    metrics, forward, _take(X, idx), y_enc[idx], sw[idx]
-                )
+            for prefix, X_part, y_part, sw_part in parts:
+                values = evaluate_metrics(metrics, forward, X_part, y_part, sw_part)
                 out.update({prefix + k: v for k, v in values.items()})
             return out
 
@@ -709,6 +753,44 @@ def _restore_weights(model, snapshot):
     if optimizer is not None:
         for var, value in zip(optimizer.variables, opt_vars, strict=True):
             var.assign(value)
+
+
+# fit's keyword arguments (Keras's model.fit names), for one call.
+FIT_PARAMS = ("epochs", "batch_size", "callbacks", "validation_data")
+
+
+def _check_fit_params(fit_params, *, stream):
+    unknown = sorted(set(fit_params) - set(FIT_PARAMS))
+    if unknown:
+        raise TypeError(
+            f"fit() got unsupported keyword argument(s) {unknown}; fit takes "
+            f"{list(FIT_PARAMS)} for one call, and the estimator's parameters "
+            "(set_params) for every fit."
+        )
+    for name in ("epochs", "batch_size"):
+        value = fit_params.get(name)
+        if value is not None and (
+            isinstance(value, bool)
+            or not isinstance(value, (int, np.integer))
+            or value < 1
+        ):
+            raise ValueError(f"fit's {name} must be a positive int, got {value!r}.")
+    callbacks = fit_params.get("callbacks")
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        raise TypeError("fit's callbacks must be a list of Keras callbacks.")
+    given = fit_params.get("validation_data")
+    if given is not None:
+        if stream:
+            raise TypeError(
+                "validation_data is for in-memory arrays; with a stream, hold "
+                "out rows in the stream instead."
+            )
+        if not isinstance(given, (tuple, list)) or len(given) not in (2, 3):
+            raise ValueError(
+                "validation_data must be (X_val, y_val) or (X_val, y_val, "
+                "sample_weight_val)."
+            )
+    return {k: v for k, v in fit_params.items() if v is not None}
 
 
 class KerasClassifierBase(ClassifierMixin, BaseKerasEstimator):

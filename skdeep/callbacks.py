@@ -42,10 +42,12 @@ def early_stopping(*, validating, patience, min_delta):
     )
 
 
-def build_callbacks(estimator, *, validating, stop_early=True, patience, schedule=()):
+def build_callbacks(
+    estimator, *, validating, stop_early=True, patience, schedule=(), extra=()
+):
     """The callbacks for one fit of ``estimator``: stopping rule, the
     estimator's own ``schedule`` (e.g. a learning-rate schedule), then the
-    user's."""
+    user's (its ``callbacks`` parameter, then ``extra`` given to this fit)."""
     callbacks = []
     if stop_early:
         callbacks.append(
@@ -57,7 +59,32 @@ def build_callbacks(estimator, *, validating, stop_early=True, patience, schedul
         )
     callbacks.extend(schedule)
     callbacks.extend(copy_callbacks(estimator.callbacks))
+    callbacks.extend(extra)  # this call's own, used as given (as model.fit does)
     return callbacks
+
+
+def infer_modes(callbacks, metrics):
+    """Give monitoring callbacks (``EarlyStopping``, ``ReduceLROnPlateau``,
+    ``ModelCheckpoint``) with ``mode="auto"`` the direction of the metric they
+    monitor, as Keras's ``model.fit`` infers it from the compiled metrics:
+    skdeep computes the metrics itself, so Keras cannot see them.
+
+    ``metrics`` are resolved ``keras.metrics.Metric`` objects.
+    """
+    directions = {}
+    for metric in metrics:
+        # Keras's own marker of a metric that improves upwards (accuracy,
+        # AUC) or downwards (errors); private, read where present.
+        direction = getattr(metric, "_direction", None)
+        if direction in ("up", "down"):
+            directions[metric.name] = "max" if direction == "up" else "min"
+    for callback in callbacks:
+        monitor = getattr(callback, "monitor", None)
+        if getattr(callback, "mode", None) != "auto" or not isinstance(monitor, str):
+            continue
+        mode = directions.get(monitor.removeprefix("val_"))
+        if mode is not None:
+            callback.mode = mode
 
 
 def merge_history(old, new):

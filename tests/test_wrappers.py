@@ -781,3 +781,67 @@ def test_initialize_a_regressor_predicts_in_the_models_units():
     )
     with pytest.raises(ValueError, match="samples of shape"):
         KerasRegressor(model).initialize(X[:, :2], y)
+
+
+# -- fit keywords for one call, and callbacks that see Keras's names ---------------
+
+
+@pytest.mark.parametrize("Estimator", [KerasClassifier, KerasRegressor])
+def test_fit_keywords_override_one_call_only(Estimator):
+    import keras
+
+    X, y = make_classification(n_samples=120, n_features=5, random_state=0)
+    est = Estimator(_network_for_labels, epochs=50, random_state=0, metrics=["mse"])
+    params = est.get_params()
+    history = keras.callbacks.History()
+    est.fit(
+        X[:80],
+        y[:80],
+        epochs=3,
+        batch_size=8,
+        validation_data=(X[80:], y[80:]),
+        callbacks=[history],
+    )
+    assert est.n_iter_ == 3
+    assert set(est.history_) == {"loss", "mse", "val_loss", "val_mse"}
+    assert len(history.history["val_loss"]) == 3  # the object itself was used
+    assert est.get_params() == params
+    assert clone(est).epochs == 50
+    # A search passes them on to each fit.
+    search = GridSearchCV(est, {"learning_rate": [1e-3, 1e-2]}, cv=2)
+    search.fit(X, y, epochs=2)
+    assert search.best_estimator_.n_iter_ == 2
+
+
+def test_fit_keywords_are_checked():
+    X, y = make_classification(n_samples=40, n_features=5, random_state=0)
+    clf = KerasClassifier(_network_for_labels, epochs=1)
+    with pytest.raises(
+        TypeError, match=r"unsupported keyword argument\(s\) \['shuffle'\]"
+    ):
+        clf.fit(X, y, shuffle=False)
+    with pytest.raises(ValueError, match="epochs must be a positive int"):
+        clf.fit(X, y, epochs=0)
+    with pytest.raises(ValueError, match=r"\(X_val, y_val\)"):
+        clf.fit(X, y, validation_data=(X,))
+    with pytest.raises(ValueError, match="rows of X but"):
+        clf.fit(X, y, validation_data=(X, y[:5]))
+    assert not hasattr(clf, "model_")
+
+
+@pytest.mark.parametrize("monitor", ["val_acc", "acc", "val_auc"])
+def test_monitoring_callbacks_infer_their_mode_from_the_metric(monitor):
+    import keras
+
+    X, y = make_classification(n_samples=120, n_features=5, random_state=0)
+    stop = keras.callbacks.EarlyStopping(monitor=monitor, patience=2)
+    clf = KerasClassifier(
+        _network_for_labels,
+        metrics=["acc", keras.metrics.AUC(name="auc")],
+        early_stopping=True,
+        epochs=5,
+        random_state=0,
+    )
+    clf.fit(X, y, callbacks=[stop])
+    assert stop.mode == "max"
+    assert monitor in clf.history_
