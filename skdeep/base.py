@@ -700,16 +700,42 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         if "model_" in state:
             self._predictor = self._make_predictor()
 
-    def _forward(self, X):
-        """Network output (after the output activation) for prediction input."""
+    def _predict_rows(self, X):
+        """Most rows of ``X`` per forward call, or None for no bound beyond
+        the predictor's own (sparse rows are densified a chunk at a time)."""
+        return PREDICT_CHUNK if sp.issparse(X) else None
+
+    def _forward(self, X, batch_size=None, callbacks=None):
+        """Network output (after the output activation) for prediction input,
+        ``batch_size`` rows at a time, running ``callbacks``' predict hooks as
+        Keras's ``predict`` does."""
         check_is_fitted(self)
         X = self._check_X(X)
         predictor = self._predictor
-        if sp.issparse(X):
-            return np.concatenate(
-                [predictor(chunk) for chunk in _densify_rows(X, self._dtype)]
+        rows = batch_size or self._predict_rows(X)
+        if rows is None and not callbacks:
+            return predictor(X)
+        n = _training.n_rows(X)
+        rows = rows or max(n, 1)
+        hooks = None
+        if callbacks:
+            hooks = get_keras().callbacks.CallbackList(
+                list(callbacks), model=self.model_, add_history=False
             )
-        return predictor(X)
+            hooks.on_predict_begin()
+        outputs = []
+        for step, start in enumerate(range(0, n, rows)):
+            if hooks is not None:
+                hooks.on_predict_batch_begin(step)
+            chunk = X[start : start + rows]
+            if sp.issparse(chunk):
+                chunk = next(_densify_rows(chunk, self._dtype))
+            outputs.append(predictor(chunk))
+            if hooks is not None:
+                hooks.on_predict_batch_end(step, {"outputs": outputs[-1]})
+        if hooks is not None:
+            hooks.on_predict_end()
+        return np.concatenate(outputs) if outputs else predictor(X)
 
 
 def import_modules(modules):
@@ -753,6 +779,24 @@ def _restore_weights(model, snapshot):
     if optimizer is not None:
         for var, value in zip(optimizer.variables, opt_vars, strict=True):
             var.assign(value)
+
+
+def _check_predict_params(params):
+    unknown = sorted(set(params) - {"batch_size", "callbacks"})
+    if unknown:
+        raise TypeError(
+            f"predict got unsupported keyword argument(s) {unknown}; it takes "
+            "batch_size and callbacks."
+        )
+    size = params.get("batch_size")
+    if size is not None and (
+        isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1
+    ):
+        raise ValueError(f"predict's batch_size must be a positive int, got {size!r}.")
+    callbacks = params.get("callbacks")
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        raise TypeError("predict's callbacks must be a list of Keras callbacks.")
+    return params
 
 
 # fit's keyword arguments (Keras's model.fit names), for one call.
@@ -842,13 +886,17 @@ class KerasClassifierBase(ClassifierMixin, BaseKerasEstimator):
                 )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X, **predict_params):
         """Probability of each class (or each label, for multilabel targets).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
             Input.
+        **predict_params : dict
+            Keras's ``predict`` keywords, for this call: ``batch_size`` (rows
+            per forward pass) and ``callbacks`` (their ``on_predict_*`` hooks
+            run).
 
         Returns
         -------
@@ -857,22 +905,25 @@ class KerasClassifierBase(ClassifierMixin, BaseKerasEstimator):
             column ``j`` is the probability of label ``j``.
         """
         check_is_fitted(self)
-        return self._target_encoder.proba(self._forward(X))
+        params = _check_predict_params(predict_params)
+        return self._target_encoder.proba(self._forward(X, **params))
 
-    def predict(self, X):
+    def predict(self, X, **predict_params):
         """Predict labels, in the type of the labels seen in fit.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
             Input.
+        **predict_params : dict
+            ``batch_size`` and ``callbacks``, as for :meth:`predict_proba`.
 
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
         check_is_fitted(self)
-        return self._target_encoder.labels(self.predict_proba(X))
+        return self._target_encoder.labels(self.predict_proba(X, **predict_params))
 
 
 class KerasRegressorBase(RegressorMixin, BaseKerasEstimator):
@@ -906,17 +957,23 @@ class KerasRegressorBase(RegressorMixin, BaseKerasEstimator):
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def predict(self, X):
+    def predict(self, X, **predict_params):
         """Predict targets in the units of the ``y`` seen in fit.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
             Input.
+        **predict_params : dict
+            Keras's ``predict`` keywords, for this call: ``batch_size`` (rows
+            per forward pass) and ``callbacks`` (their ``on_predict_*`` hooks
+            run).
 
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
         check_is_fitted(self)
-        return self._target_encoder.values(self._forward(X).astype(np.float64))
+        params = _check_predict_params(predict_params)
+        out = self._forward(X, **params).astype(np.float64)
+        return self._target_encoder.values(out)

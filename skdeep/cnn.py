@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from ._docstring import TRAINING_PARAMETERS, fill_doc
 from ._encoding import make_loss
@@ -514,23 +514,14 @@ class CNNClassifier(KerasClassifierBase):
             return (side, side, 1)
         return (1, n_features, 1)
 
-    def _forward(self, X):
+    def _predict_rows(self, X):
         # Feature maps are far larger than the images: bound the rows per call
         # so that large inputs do not take gigabytes (the base's chunks suit
         # dense networks).
-        check_is_fitted(self)
-        X = self._check_X(X)
         height, width, _ = resized_shape(self._image_shape, self._fitted_resize())
         widest = max((*self.filters, 64)) if self.base_model is None else 512
         rows = max(1, min(8192, _ACTIVATION_BUDGET // (height * width * widest)))
-        if len(X) <= rows:
-            return self._predictor(X)
-        return np.concatenate(
-            [
-                self._predictor(X[start : start + rows])
-                for start in range(0, len(X), rows)
-            ]
-        )
+        return None if len(X) <= rows else rows
 
     # -- network -----------------------------------------------------------------
 

@@ -845,3 +845,38 @@ def test_monitoring_callbacks_infer_their_mode_from_the_metric(monitor):
     clf.fit(X, y, callbacks=[stop])
     assert stop.mode == "max"
     assert monitor in clf.history_
+
+
+@pytest.mark.parametrize("Estimator", [KerasClassifier, KerasRegressor])
+def test_predict_keywords_batch_size_and_callbacks(Estimator):
+    import keras
+
+    X, y = make_classification(n_samples=50, n_features=5, random_state=0)
+    est = Estimator(_network_for_labels, epochs=1, random_state=0).fit(X, y)
+
+    class Batches(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.events = []
+
+        def on_predict_begin(self, logs=None):
+            self.events.append("begin")
+
+        def on_predict_batch_end(self, batch, logs=None):
+            self.events.append(len(logs["outputs"]))
+
+        def on_predict_end(self, logs=None):
+            self.events.append("end")
+
+    seen = Batches()
+    out = est.predict(X, batch_size=20, callbacks=[seen])
+    assert seen.events == ["begin", 20, 20, 10, "end"]
+    np.testing.assert_array_equal(out, est.predict(X))
+    if hasattr(est, "predict_proba"):
+        np.testing.assert_allclose(
+            est.predict_proba(X, batch_size=7), est.predict_proba(X), atol=1e-6
+        )
+    with pytest.raises(TypeError, match="batch_size and callbacks"):
+        est.predict(X, verbose=0)
+    with pytest.raises(ValueError, match="positive int"):
+        est.predict(X, batch_size=0)
