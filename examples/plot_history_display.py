@@ -56,9 +56,8 @@ cv = cross_validate(
 )
 print("accuracy per fold:", cv["test_score"].round(3))
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-HistoryDisplay.from_cv_results(cv, ax=axes[0])
-axes[0].set_title("Five folds: training (solid) and validation (dashed) loss")
+display = HistoryDisplay.from_cv_results(cv)
+display.ax_.set_title("Five folds: training (solid) and validation (dashed) loss")
 
 # %%
 # Per-candidate curves of a grid search
@@ -83,12 +82,11 @@ if ScoringMonitor is not None:
         search.set_callbacks(ProgressBar(max_propagation_depth=None))
     search.fit(X, y)
     print("best:", search.best_params_, round(search.best_score_, 3))
+    _, ax = plt.subplots(figsize=(7, 4.5))
     display = HistoryDisplay.from_monitor(
-        monitor, search=search, ax=axes[1], validation=False
+        monitor, search=search, ax=ax, validation=False, log_scale=True
     )
-    axes[1].set_title("Training loss per candidate (colour) and fold; refit black")
-    axes[1].set_yscale("log")
-    axes[1].legend(fontsize="x-small", ncol=2)
+    ax.set_title("Training loss per candidate (colour) and fold; refit in black")
+    ax.legend(fontsize="x-small", ncol=2)
 
-fig.tight_layout()
 plt.show()

@@ -99,6 +99,10 @@ class QuietFirstCall:
         self.fn = fn
         self.warm = False
 
+    def __getattr__(self, name):
+        # Everything else is the function's (e.g. its tracing count).
+        return getattr(self.fn, name)
+
     def __call__(self, *args, **kwargs):
         if self.warm:
             return self.fn(*args, **kwargs)

@@ -256,13 +256,15 @@ def ray_backend():
         ray.shutdown()
 
 
-def test_ray_joblib_backend(ray_backend, serial_search, serial_family_searches):
+def test_ray_joblib_backend(ray_backend, serial_search):
+    # Every family travels to workers on loky and Dask above; on Ray, whose
+    # per-task start-up is the slowest, the search of one family shows the
+    # same results (the CI time budget).
     import joblib
 
     with joblib.parallel_config("ray"):
         search = _search(n_jobs=2)
         _same_search(search, serial_search)
-        _engine_searches(serial_family_searches, n_jobs=2)
 
 
 def test_omp_num_threads_carries_over_to_tensorflow():
