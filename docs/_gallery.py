@@ -36,6 +36,14 @@ NOT_EXECUTED = {
         "starts Dask and joblib worker processes, each importing TensorFlow: "
         "minutes on two cores, and its point is the timing of a real machine"
     ),
+    "plot_cnn_digits.py": (
+        "trains a CNN with three-fold cross-validation: the longest of the quick "
+        "examples (the test suite runs its quick version); CI's time budget"
+    ),
+    "plot_breast_cancer_grid_search.py": (
+        "a grid search of several candidates and folds (the test suite runs its "
+        "quick version); CI's time budget"
+    ),
     "plot_out_of_core.py": (
         "trains on 200,000 rows even in its quick version, and measures the "
         "memory of its own process"

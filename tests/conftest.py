@@ -6,7 +6,7 @@ from hypothesis import settings
 
 # CI runs the property-based tests with enough examples to mean something;
 # locally they stay quick.
-settings.register_profile("ci", max_examples=100, deadline=None)
+settings.register_profile("ci", max_examples=60, deadline=None)
 settings.register_profile("dev", max_examples=25, deadline=None)
 settings.load_profile("ci" if __import__("os").environ.get("CI") else "dev")
 

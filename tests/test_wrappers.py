@@ -116,7 +116,15 @@ def test_builder_gets_only_the_arguments_it_declares(data):
     KerasClassifier(ModelBuilder(wide, units=3), epochs=1).fit(X, y)
     assert seen == [
         "narrow",
-        ["input_shape", "n_classes", "n_outputs", "output_activation", "units"],
+        [
+            "compile_kwargs",
+            "input_shape",
+            "meta",
+            "n_classes",
+            "n_outputs",
+            "output_activation",
+            "units",
+        ],
     ]
 
 
@@ -136,12 +144,12 @@ def test_builder_errors_name_the_fix(data):
     with pytest.raises(ValueError, match="'model' parameter"):
         KerasClassifier(epochs=1).fit(X, y)
 
-    def two_units(input_shape):
-        return mlp(input_shape, 2, "softmax")
+    def three_units(input_shape):
+        return mlp(input_shape, 3, "softmax")
 
     yb = (y > 0).astype(int)
-    clf = KerasClassifier(two_units, epochs=1)
-    with pytest.raises(ValueError, match="one sigmoid unit"):
+    clf = KerasClassifier(three_units, epochs=1)
+    with pytest.raises(ValueError, match="one sigmoid unit or two softmax units"):
         clf.fit(X, yb)
     assert not hasattr(clf, "model_")
 
