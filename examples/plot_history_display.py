@@ -37,9 +37,10 @@ from skdeep import DenseClassifier
 from skdeep.plotting import HistoryDisplay
 
 # SKDEEP_EXAMPLE_QUICK=1 (set by the test suite and the docs build) trains for
-# fewer epochs.
+# fewer epochs, on fewer folds and candidates.
 quick = os.environ.get("SKDEEP_EXAMPLE_QUICK") == "1"
 epochs = 30 if quick else 150
+folds = 3 if quick else 5
 
 X, y = load_breast_cancer(return_X_y=True)
 
@@ -52,12 +53,12 @@ clf = DenseClassifier(
     hidden_layer_sizes=(32,), epochs=epochs, early_stopping=True, random_state=0
 )
 cv = cross_validate(
-    make_pipeline(StandardScaler(), clf), X, y, cv=5, return_estimator=True
+    make_pipeline(StandardScaler(), clf), X, y, cv=folds, return_estimator=True
 )
 print("accuracy per fold:", cv["test_score"].round(3))
 
 display = HistoryDisplay.from_cv_results(cv)
-display.ax_.set_title("Five folds: training (solid) and validation (dashed) loss")
+display.ax_.set_title(f"{folds} folds: training (solid) and validation (dashed) loss")
 
 # %%
 # Per-candidate curves of a grid search
@@ -75,8 +76,9 @@ if ScoringMonitor is not None:
 
     monitor = ScoringMonitor(scoring=history_scoring())
     pipe = make_pipeline(StandardScaler(), clf.set_callbacks(monitor))
-    grid = {"denseclassifier__learning_rate": [1e-4, 1e-3, 1e-2]}
-    search = GridSearchCV(pipe, grid, cv=3)
+    rates = [1e-3, 1e-2] if quick else [1e-4, 1e-3, 1e-2]
+    grid = {"denseclassifier__learning_rate": rates}
+    search = GridSearchCV(pipe, grid, cv=2 if quick else 3)
     if not quick:
         # A live tree of progress bars: search, candidates and folds, epochs.
         search.set_callbacks(ProgressBar(max_propagation_depth=None))
