@@ -8,7 +8,7 @@ a ``Pipeline`` thus reaches each epoch of each candidate and fold;
 network as it stands then (the same network object, not a copy); a callback
 whose ``on_fit_task_end`` returns True stops training after that epoch.
 
-The epochs are driven by a Keras callback (:func:`epoch_tasks`), so the same
+The epochs are driven by a Keras callback (``FitTasks.keras_callback``), so the same
 code serves our training loop and Keras's ``model.fit`` (used under a
 ``tf.distribute`` strategy). With an older scikit-learn, estimators have no
 ``set_callbacks`` and nothing here runs.

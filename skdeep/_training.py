@@ -261,12 +261,12 @@ def train(
     """
     keras = get_keras()
     history = {}
+    display = [progress(epochs, verbose)] if verbose else []
     if get_tf().distribute.has_strategy():
         return _train_with_strategy(
-            model, data, epochs, callbacks, validation, verbose, history
+            model, data, epochs, callbacks, validation, display, history
         )
 
-    display = [progress(epochs, verbose)] if verbose else []
     cb = keras.callbacks.CallbackList(
         [*callbacks, _recorder(history), *display],
         add_history=False,
@@ -318,7 +318,7 @@ def _recorder(history):
     return Record()
 
 
-def _train_with_strategy(model, data, epochs, callbacks, validation, verbose, history):
+def _train_with_strategy(model, data, epochs, callbacks, validation, display, history):
     """Train with Keras's own ``fit`` when a ``tf.distribute`` strategy is in
     scope: it splits each batch across the replicas (e.g. the GPUs of a
     ``MirroredStrategy``), which our single-device loop does not."""
@@ -340,7 +340,6 @@ def _train_with_strategy(model, data, epochs, callbacks, validation, verbose, hi
     val = None
     if validation is not None:
         val = (validation.X, validation.y, validation.sw)
-    display = [progress(epochs, verbose)] if verbose else []
     interrupted = False
     try:
         # Keras's fit runs its own functions: its first epoch may log too.

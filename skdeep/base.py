@@ -345,10 +345,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
                 train_idx, val_idx = self._validation_split(y, encoder, rng)
             else:
                 train_idx, val_idx = np.arange(_training.n_rows(X)), None
-            batch_size = self._call_overrides.get("batch_size")
-            batch_size = min(
-                batch_size or self._batch_size(len(train_idx)), len(train_idx)
-            )
+            batch_size = self._batch_size(len(train_idx))
 
             def part(X_part, y_part, sw_part):
                 return _training.InMemoryData(
@@ -525,7 +522,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         return "float32" if dtype == np.float32 else "float64"
 
     def _batch_size(self, n):
-        batch_size = self._fit_setting("batch_size")
+        batch_size = self._setting("batch_size")
         if batch_size == "auto":
             return max(1, min(200, n))
         return max(1, min(batch_size, n))
@@ -781,22 +778,35 @@ def _restore_weights(model, snapshot):
             var.assign(value)
 
 
-def _check_predict_params(params):
-    unknown = sorted(set(params) - {"batch_size", "callbacks"})
+def _check_keywords(params, allowed, where, hint):
+    """Check one call's Keras keywords (``fit``'s or ``predict``'s): names in
+    ``allowed``, sizes positive ints, callbacks a list."""
+    unknown = sorted(set(params) - set(allowed))
     if unknown:
         raise TypeError(
-            f"predict got unsupported keyword argument(s) {unknown}; it takes "
-            "batch_size and callbacks."
+            f"{where} got unsupported keyword argument(s) {unknown}; {hint}"
         )
-    size = params.get("batch_size")
-    if size is not None and (
-        isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1
-    ):
-        raise ValueError(f"predict's batch_size must be a positive int, got {size!r}.")
+    for name in ("epochs", "batch_size"):
+        value = params.get(name)
+        if value is not None and (
+            isinstance(value, bool)
+            or not isinstance(value, (int, np.integer))
+            or value < 1
+        ):
+            raise ValueError(f"{where}'s {name} must be a positive int, got {value!r}.")
     callbacks = params.get("callbacks")
     if callbacks is not None and not isinstance(callbacks, (list, tuple)):
-        raise TypeError("predict's callbacks must be a list of Keras callbacks.")
-    return params
+        raise TypeError(f"{where}'s callbacks must be a list of Keras callbacks.")
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def _check_predict_params(params):
+    return _check_keywords(
+        params,
+        ("batch_size", "callbacks"),
+        "predict",
+        "it takes batch_size and callbacks.",
+    )
 
 
 # fit's keyword arguments (Keras's model.fit names), for one call.
@@ -804,24 +814,13 @@ FIT_PARAMS = ("epochs", "batch_size", "callbacks", "validation_data")
 
 
 def _check_fit_params(fit_params, *, stream):
-    unknown = sorted(set(fit_params) - set(FIT_PARAMS))
-    if unknown:
-        raise TypeError(
-            f"fit() got unsupported keyword argument(s) {unknown}; fit takes "
-            f"{list(FIT_PARAMS)} for one call, and the estimator's parameters "
-            "(set_params) for every fit."
-        )
-    for name in ("epochs", "batch_size"):
-        value = fit_params.get(name)
-        if value is not None and (
-            isinstance(value, bool)
-            or not isinstance(value, (int, np.integer))
-            or value < 1
-        ):
-            raise ValueError(f"fit's {name} must be a positive int, got {value!r}.")
-    callbacks = fit_params.get("callbacks")
-    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
-        raise TypeError("fit's callbacks must be a list of Keras callbacks.")
+    fit_params = _check_keywords(
+        fit_params,
+        FIT_PARAMS,
+        "fit",
+        f"fit takes {list(FIT_PARAMS)} for one call, and the estimator's "
+        "parameters (set_params) for every fit.",
+    )
     given = fit_params.get("validation_data")
     if given is not None:
         if stream:
@@ -834,7 +833,7 @@ def _check_fit_params(fit_params, *, stream):
                 "validation_data must be (X_val, y_val) or (X_val, y_val, "
                 "sample_weight_val)."
             )
-    return {k: v for k, v in fit_params.items() if v is not None}
+    return fit_params
 
 
 class KerasClassifierBase(ClassifierMixin, BaseKerasEstimator):

@@ -88,7 +88,8 @@ class _DenseMixin:
     _reuse_networks = True
 
     def _batch_size(self, n):
-        if isinstance(self.batch_size, str) and self.batch_size == "auto":
+        batch_size = self._setting("batch_size")
+        if isinstance(batch_size, str) and batch_size == "auto":
             return auto_batch_size(n)
         return super()._batch_size(n)
 

@@ -20,14 +20,21 @@ import warnings
 
 import numpy as np
 from sklearn.base import clone, is_regressor
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from ._docstring import fill_doc
-from ._encoding import _wants_one_hot, make_loss
+from ._encoding import RegressorTargetEncoder, _wants_one_hot, make_loss
 from ._keras import get_keras
+from ._networks import Lease, Network
 from ._predict import Predictor
-from ._validation import WRAPPER_CONSTRAINTS
-from .base import KerasClassifierBase, KerasRegressorBase, make_optimizer
+from ._validation import WRAPPER_CONSTRAINTS, check_finite_target
+from .base import (
+    KerasClassifierBase,
+    KerasRegressorBase,
+    compile_dtype,
+    make_optimizer,
+)
 
 # What a builder may declare to learn about the data; the rest of its
 # parameters are its hyperparameters.
@@ -377,18 +384,11 @@ class _WrapperMixin:
         >>> bool(np.allclose(clf.predict_proba(X), model.predict(X, verbose=0)))
         True
         """
-        from ._encoding import RegressorTargetEncoder
-        from ._networks import Lease, Network
-        from ._validation import check_finite_target
-        from .base import compile_dtype
-
         self._validate_params()
         X, y = self._check_X_y(X, y, reset=True)
         check_finite_target(y)
         dtype = self._resolve_dtype(X)
-        rng = np.random.RandomState(
-            self.random_state if isinstance(self.random_state, int) else None
-        )
+        rng = check_random_state(self.random_state)
         if is_regressor(self):
             encoder = RegressorTargetEncoder(scale=False).fit(y)
         else:
