@@ -5,9 +5,12 @@ A leaf estimator (dense, CNN, sequence, bring-your-own) defines its
 input-shaped leaves also override ``_check_X_y``/``_check_X``; leaves with
 data-driven ``"auto"`` training settings override ``_fit_setting`` (epochs,
 batch size, patience) and ``_schedule_callbacks`` (a learning-rate
-schedule). Everything else (target encoding, seeding, the training loop,
-early stopping, history, warm starts, ``partial_fit``, safe failure, fast
-prediction, pickling) lives here, once.
+schedule); ``_match_encoder_to`` adapts the target encoding to a built network
+(the wrappers' two-unit softmax) and ``_predict_rows`` bounds the rows of one
+forward pass (the CNN's large feature maps). Everything else (target encoding,
+seeding, the training loop, early stopping, history, warm starts,
+``partial_fit``, per-call ``fit``/``predict`` keywords, scikit-learn's
+callbacks, safe failure, fast prediction, pickling) lives here, once.
 """
 
 import contextlib
