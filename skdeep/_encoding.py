@@ -6,6 +6,7 @@ turns targets into what the network trains on, and turns network outputs back
 into probabilities, labels or values in the user's units.
 """
 
+import itertools
 import warnings
 
 import numpy as np
@@ -32,6 +33,36 @@ def _column_to_1d(y):
         )
         return y.ravel()
     return y
+
+
+def stack_targets(y):
+    """A list or tuple of per-output target arrays (the Keras form for a
+    model with several outputs) as one 2-D array, a block of columns per
+    output; any other ``y`` as it is. Labels of different types are kept
+    (an object array)."""
+    if not (
+        isinstance(y, (list, tuple))
+        and len(y) > 0
+        and all(hasattr(part, "shape") and len(part.shape) >= 1 for part in y)
+    ):
+        return y
+    blocks = [np.asarray(part) for part in y]
+    n = len(blocks[0])
+    if any(len(b) != n for b in blocks) or any(b.ndim > 2 for b in blocks):
+        raise ValueError(
+            "y given as a list takes one array per output, each of shape "
+            f"(n_samples,) or (n_samples, n_columns); got shapes "
+            f"{[b.shape for b in blocks]}."
+        )
+    blocks = [b.reshape(n, -1) for b in blocks]
+    if len({b.dtype for b in blocks}) == 1:
+        return np.hstack(blocks)
+    out = np.empty((n, sum(b.shape[1] for b in blocks)), dtype=object)
+    start = 0
+    for b in blocks:
+        out[:, start : start + b.shape[1]] = b
+        start += b.shape[1]
+    return out
 
 
 def make_loss(loss, kind, from_logits, dtype):
@@ -237,3 +268,182 @@ class RegressorTargetEncoder:
         """Network output to predictions in the user's units and shape."""
         pred = out * self.std_ + self.mean_
         return pred.ravel() if self.single_output_ else pred
+
+
+class MultiOutputEncoder:
+    """Targets of a model with several outputs: one encoder per output.
+
+    ``y`` is 2-D, its columns shared out among the outputs in the order of
+    ``model.outputs``: one label column per classifier output (binary or
+    multiclass, as scikit-learn's multi-output classifiers take them), as many
+    columns as units per regressor output.
+
+    Parameters
+    ----------
+    parts : list of ClassifierTargetEncoder or RegressorTargetEncoder
+        Each output's fitted encoder.
+    widths : list of int
+        Each output's number of columns of ``y``.
+    """
+
+    kind = "multioutput"
+
+    def __init__(self, parts, widths):
+        self.parts = list(parts)
+        self.widths = [int(w) for w in widths]
+
+    @classmethod
+    def for_labels(cls, y, loss="auto", classes=None):
+        """One classifier encoder per label column of ``y`` (2-D); ``loss`` is
+        the estimator's (one per output as a list, or one for all)."""
+        y = np.asarray(y)
+        k = y.shape[1]
+        losses = _per_output(loss, k)
+        if classes is not None and len(classes) != k:
+            raise ValueError(
+                f"classes has {len(classes)} entries but y has {k} label columns: "
+                "pass one array of labels per column (output)."
+            )
+        parts = [
+            ClassifierTargetEncoder(loss=losses[j]).fit(
+                _column(y[:, j]), classes=None if classes is None else classes[j]
+            )
+            for j in range(k)
+        ]
+        return cls(parts, [1] * k)
+
+    @property
+    def n_outputs(self):
+        """Units of each output layer."""
+        return [p.n_outputs for p in self.parts]
+
+    @property
+    def n_columns(self):
+        """Columns of ``y``."""
+        return sum(self.widths)
+
+    @property
+    def output_activation(self):
+        return [p.output_activation for p in self.parts]
+
+    @property
+    def classes_(self):
+        return [p.classes_ for p in self.parts]
+
+    def split(self, y):
+        """``y``'s columns, one block per output."""
+        y = np.asarray(y)
+        if y.ndim == 1:
+            y = y[:, None]
+        if y.ndim != 2 or y.shape[1] != self.n_columns:
+            got = "1 column" if y.ndim != 2 else f"{y.shape[1]} columns"
+            raise ValueError(
+                f"y has {got}, but the model was fitted on {self.n_columns} target "
+                f"columns for its {len(self.parts)} outputs; pass y with the same "
+                "columns in every call (or fit a new model)."
+            )
+        edges = np.cumsum([0, *self.widths])
+        blocks = [y[:, a:b] for a, b in itertools.pairwise(edges)]
+        return [
+            _column(b[:, 0]) if w == 1 else b
+            for b, w in zip(blocks, self.widths, strict=True)
+        ]
+
+    def transform(self, y, dtype):
+        return [
+            p.transform(b, dtype)
+            for p, b in zip(self.parts, self.split(y), strict=True)
+        ]
+
+    def proba(self, outs):
+        """One ``predict_proba`` array per output."""
+        return [p.proba(o) for p, o in zip(self.parts, outs, strict=True)]
+
+    def labels(self, probas):
+        """Labels of every output, one column each, in their own types."""
+        columns = [p.labels(q) for p, q in zip(self.parts, probas, strict=True)]
+        if len({c.dtype for c in columns}) == 1:
+            return np.column_stack(columns)
+        out = np.empty((len(columns[0]), len(columns)), dtype=object)
+        for j, column in enumerate(columns):
+            out[:, j] = column
+        return out
+
+    def values(self, outs):
+        """Regressor outputs in the user's units, side by side."""
+        return np.column_stack(
+            [
+                p.values(np.asarray(o, dtype=np.float64)).reshape(len(o), -1)
+                for p, o in zip(self.parts, outs, strict=True)
+            ]
+        )
+
+    def losses(self, loss, from_logits, dtype):
+        """One Keras loss per output, from the estimator's ``loss`` (one for
+        all, or a list in output order)."""
+        if isinstance(loss, dict):
+            names = getattr(self, "names", None) or []
+            unknown = sorted(set(loss) - set(names))
+            if unknown:
+                raise ValueError(
+                    f"loss names outputs {unknown}, but the model's outputs are "
+                    f"{names}."
+                )
+            loss = [loss.get(name, "auto") for name in names]
+        losses = _per_output(loss, len(self.parts))
+        return [
+            make_loss(
+                each,
+                p.kind,
+                from_logits=from_logits or getattr(p, "from_logits", False),
+                dtype=dtype,
+            )
+            for each, p in zip(losses, self.parts, strict=True)
+        ]
+
+
+def _column(values):
+    """One output's labels out of a 2-D object array holding several types:
+    as the array NumPy makes of them alone (ints as ints)."""
+    return np.asarray(values.tolist()) if values.dtype == object else values
+
+
+def _per_output(value, k):
+    """A per-output list of ``value`` (one for all outputs, or a list; a dict
+    by output name is matched to the outputs once they are known)."""
+    if isinstance(value, dict):
+        return ["auto"] * k
+    if isinstance(value, (list, tuple)):
+        if len(value) != k:
+            raise ValueError(
+                f"Got {len(value)} losses for a model with {k} outputs; pass one "
+                "per output, in the order of model.outputs (or a dict by output name)."
+            )
+        return list(value)
+    return [value] * k
+
+
+def split_multilabel(encoder, n_outputs):
+    """A multilabel encoder of ``n_outputs`` label columns, as one binary
+    encoder per output (a model with one output per label)."""
+    parts = []
+    for _ in range(n_outputs):
+        part = ClassifierTargetEncoder(loss=encoder.loss)
+        part.kind, part.classes_ = "binary", np.array([0, 1])
+        parts.append(part)
+    return MultiOutputEncoder(parts, [1] * n_outputs)
+
+
+def split_regression(encoder, units):
+    """A regressor encoder of ``sum(units)`` columns, as one encoder per
+    output of ``units`` units."""
+    parts, start = [], 0
+    for u in units:
+        part = RegressorTargetEncoder(scale=encoder.scale)
+        part.mean_ = encoder.mean_[start : start + u]
+        part.std_ = encoder.std_[start : start + u]
+        part.n_outputs_ = u
+        part.single_output_ = u == 1
+        parts.append(part)
+        start += u
+    return MultiOutputEncoder(parts, list(units))

@@ -8,6 +8,7 @@ rather than running averages, and keeps saved models free of custom objects.
 
 import numpy as np
 
+from . import _rows
 from ._keras import get_keras
 
 
@@ -49,7 +50,7 @@ def evaluate_metrics(metrics, forward, X, y, sample_weight, batch_rows=8192):
         m.reset_state()
     for start in range(0, len(y), batch_rows):
         sl = slice(start, start + batch_rows)
-        out = forward(X[sl])
+        out = forward(_rows.cut(X, start, start + batch_rows))
         for m in metrics:
             m.update_state(y[sl], out, sample_weight=sample_weight[sl])
     return {m.name: float(np.asarray(m.result())) for m in metrics}

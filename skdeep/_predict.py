@@ -16,6 +16,7 @@ import threading
 import numpy as np
 from scipy.special import erf, expit, softmax
 
+from . import _rows
 from ._keras import QuietFirstCall, check_not_forked, get_keras, get_tf
 
 # Rows up to which the NumPy path is used; above it TensorFlow's threaded kernels
@@ -167,9 +168,18 @@ def compiled_forward(model, final_activation=None):
     specs = [
         tf.TensorSpec(shape=(None, *t.shape[1:]), dtype=t.dtype) for t in model.inputs
     ]
+    names = input_names(model)
 
     def forward(*inputs):
-        out = model(inputs[0] if len(inputs) == 1 else list(inputs), training=False)
+        if len(inputs) == 1:
+            out = model(inputs[0], training=False)
+        else:
+            # By name: a model built on a dict of inputs takes only a dict.
+            out = model(dict(zip(names, inputs, strict=True)), training=False)
+        if isinstance(out, dict):
+            return [out[name] for name in model.output_names]
+        if isinstance(out, (list, tuple)):
+            return list(out)
         return out if activation is None else activation(out)
 
     # TensorFlow counts traces per code object and warns of "retracing" once
@@ -179,6 +189,26 @@ def compiled_forward(model, final_activation=None):
     return QuietFirstCall(
         tf.function(functools.partial(forward), input_signature=specs)
     )
+
+
+def input_names(model):
+    """The names of ``model``'s inputs, in the order of ``model.inputs``."""
+    return [
+        getattr(t, "name", None) or f"input_{i}" for i, t in enumerate(model.inputs)
+    ]
+
+
+def as_input_list(model, X):
+    """Several-input ``X`` (a dict by input name, or a list in the order of
+    ``model.inputs``) as a list in that order, float inputs in their dtypes."""
+    if isinstance(X, dict):
+        X = [X[name] for name in input_names(model)]
+    out = []
+    for x, t in zip(X, model.inputs, strict=True):
+        dtype = str(t.dtype)
+        x = np.asarray(x)
+        out.append(x.astype(dtype, copy=False) if dtype.startswith("float") else x)
+    return out
 
 
 class Predictor:
@@ -222,20 +252,29 @@ class Predictor:
         return self._compiled
 
     def __call__(self, X):
-        dtype = self.model.inputs[0].dtype
-        # Only float inputs are cast; string and integer inputs go as they are.
-        if len(self.model.inputs) == 1 and str(dtype).startswith("float"):
-            X = np.asarray(X, dtype=dtype)
-        n = len(X)
+        """The model's output for ``X``: an array, or a list of arrays (one
+        per output) for a model with several outputs. ``X`` is one array, or
+        for several inputs a dict by input name or a list."""
+        if len(self.model.inputs) > 1 or _rows.is_structured(X):
+            X = as_input_list(self.model, X if _rows.is_structured(X) else [X])
+            n = _rows.n_rows(X)
+        else:
+            dtype = self.model.inputs[0].dtype
+            # Only float inputs are cast; string and integer inputs go as they are.
+            if str(dtype).startswith("float"):
+                X = np.asarray(X, dtype=dtype)
+            n = len(X)
         if self._numpy is not None and n <= self.numpy_max_rows:
             return self._numpy(X)
         check_not_forked()
         fn = self._compiled_fn()
+
+        def run(chunk):
+            out = fn(*chunk) if isinstance(chunk, list) else fn(chunk)
+            if isinstance(out, (list, tuple)):
+                return [np.asarray(o) for o in out]
+            return np.asarray(out)
+
         if n == 0:
-            return np.asarray(fn(X))
-        return np.concatenate(
-            [
-                np.asarray(fn(X[start : start + PREDICT_CHUNK]))
-                for start in range(0, n, PREDICT_CHUNK)
-            ]
-        )
+            return run(X)
+        return _rows.concat([run(c) for c in _rows.chunks(X, PREDICT_CHUNK)])

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 
 from ._batch_weights import batch_sample_weights
 from ._keras import QuietFirstCall, get_keras, get_tf, quiet_native_logs
+from ._rows import n_rows
 from .callbacks import progress
 from .exceptions import TrainingDivergedError
 
@@ -64,14 +65,6 @@ def to_tensor(X, dtype):
     if X.dtype.kind in "iub":
         return tf.convert_to_tensor(X)
     return tf.convert_to_tensor(X, dtype=dtype)
-
-
-def n_rows(X):
-    if isinstance(X, dict):
-        return n_rows(next(iter(X.values())))
-    if isinstance(X, (list, tuple)):
-        return n_rows(X[0])
-    return X.shape[0]
 
 
 class InMemoryData:

@@ -273,6 +273,19 @@ WRAPPER_CONSTRAINTS = {
             "network to train)",
         )
     ],
+    "input_columns": [
+        NONE,
+        InstanceOf(dict, label="a dict of model input name to columns"),
+    ],
+    # A model with several outputs takes Keras's per-output forms.
+    "loss": [
+        *TRAINING_CONSTRAINTS["loss"],
+        InstanceOf(list, tuple, dict, label="one loss per output (a list or dict)"),
+    ],
+    "metrics": [
+        *TRAINING_CONSTRAINTS["metrics"],
+        InstanceOf(dict, label="a dict of metrics by output name"),
+    ],
 }
 
 
@@ -292,7 +305,9 @@ def check_sample_weight(sample_weight, X):
     """
     from sklearn.utils.validation import _check_sample_weight
 
-    n = X.shape[0] if hasattr(X, "shape") else len(X)
+    from ._rows import n_rows
+
+    n = n_rows(X) if hasattr(X, "shape") or isinstance(X, dict) else len(X)
     if isinstance(sample_weight, Real):
         sample_weight = np.full(n, float(sample_weight))
     if sample_weight is not None:
@@ -303,6 +318,8 @@ def check_sample_weight(sample_weight, X):
                 f"sample_weight.shape == {sw.shape}, expected ({n},): one weight "
                 "per row of X."
             )
+    if isinstance(X, dict):  # several inputs: only the number of rows matters
+        X = np.empty((n, 0))
     sw = _check_sample_weight(
         sample_weight, X, dtype=np.float64, ensure_non_negative=True, copy=True
     )

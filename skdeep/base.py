@@ -29,12 +29,17 @@ from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _sklearn_callbacks, _streams, _training
-from ._encoding import ClassifierTargetEncoder, RegressorTargetEncoder, make_loss
+from . import _rows, _sklearn_callbacks, _streams, _training
+from ._encoding import (
+    ClassifierTargetEncoder,
+    RegressorTargetEncoder,
+    make_loss,
+    stack_targets,
+)
 from ._keras import check_not_forked, get_keras
 from ._metrics import evaluate_metrics, resolve_metric
 from ._networks import POOL, Lease, Network
-from ._predict import PREDICT_CHUNK, Predictor, compiled_forward
+from ._predict import PREDICT_CHUNK, Predictor, compiled_forward, input_names
 from ._validation import (
     BOOLEAN,
     NONE,
@@ -133,15 +138,6 @@ def make_optimizer(optimizer, learning_rate):
     return type(optimizer).from_config(optimizer.get_config())
 
 
-def _densify_rows(X, dtype):
-    """Yield dense chunks of ``X`` (dense or sparse) in at most PREDICT_CHUNK rows."""
-    for start in range(0, X.shape[0], PREDICT_CHUNK):
-        chunk = X[start : start + PREDICT_CHUNK]
-        chunk = chunk.toarray() if sp.issparse(chunk) else np.asarray(chunk)
-        # Text and token ids stay as they are; only numbers take the network dtype.
-        yield chunk.astype(dtype, copy=False) if chunk.dtype.kind == "f" else chunk
-
-
 class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator, ABC):
     """Base class of every skdeep estimator; not for direct use.
 
@@ -205,8 +201,10 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         )
 
     def _match_encoder_to(self, model, encoder, dtype):
-        """Adapt the target encoding to the built network before it is
-        compiled (e.g. a user's two-unit softmax for a binary target)."""
+        """Return the target encoder adapted to the built network, before it
+        is compiled (e.g. a user's two-unit softmax for a binary target, or
+        one encoder per output of a model with several)."""
+        return encoder
 
     def _output_is_logits(self):
         """Whether the built network ends in logits (the default loss only)."""
@@ -330,13 +328,13 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             rng = check_random_state(self.random_state)
             dtype = self._resolve_dtype(X)
             encoder = self._fit_target_encoder(y, sample_weight, classes)
-            lease = self._new_network(X, encoder, dtype, rng)
+            lease, encoder = self._new_network(X, encoder, dtype, rng)
         network = lease.network
         model = network.model
 
         given = self._call_overrides.get("validation_data")
         validating = not incremental and self._holds_out_validation(
-            None if stream is not None else _training.n_rows(X)
+            None if stream is not None else _rows.n_rows(X)
         )
         validation = epoch_logs = None
         if stream is not None:
@@ -347,7 +345,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             if validating and given is None:
                 train_idx, val_idx = self._validation_split(y, encoder, rng)
             else:
-                train_idx, val_idx = np.arange(_training.n_rows(X)), None
+                train_idx, val_idx = np.arange(_rows.n_rows(X)), None
             batch_size = self._batch_size(len(train_idx))
 
             def part(X_part, y_part, sw_part):
@@ -356,13 +354,23 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
                 )
 
             parts = [
-                ("", _take(X, train_idx), y_enc[train_idx], sample_weight[train_idx])
+                (
+                    "",
+                    _rows.take(X, train_idx),
+                    _rows.take(y_enc, train_idx),
+                    sample_weight[train_idx],
+                )
             ]
             if given is not None:
                 parts.append(("val_", *self._validation_data(given, encoder, dtype)))
             elif validating:
                 parts.append(
-                    ("val_", _take(X, val_idx), y_enc[val_idx], sample_weight[val_idx])
+                    (
+                        "val_",
+                        _rows.take(X, val_idx),
+                        _rows.take(y_enc, val_idx),
+                        sample_weight[val_idx],
+                    )
                 )
             data = part(*parts[0][1:])
             validation = part(*parts[1][1:]) if len(parts) > 1 else None
@@ -376,9 +384,10 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             schedule=() if incremental else self._schedule_callbacks(),
             extra=self._call_overrides.get("callbacks", ()),
         )
-        if self.metrics:
+        if self.metrics and not isinstance(self.metrics, dict):
             kind = getattr(encoder, "kind", "continuous")
-            infer_modes(callbacks, [resolve_metric(m, kind) for m in self.metrics])
+            if kind != "multioutput":
+                infer_modes(callbacks, [resolve_metric(m, kind) for m in self.metrics])
         tasks = None
         if _sklearn_callbacks.has_callbacks(self):
             tasks = _sklearn_callbacks.FitTasks(
@@ -496,7 +505,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             "_dtype": dtype,
             "_rng": rng,
             "_predictor": self._predictor_for(lease, encoder, dtype),
-            "n_outputs_": encoder.n_outputs,
+            "n_outputs_": getattr(encoder, "n_columns", encoder.n_outputs),
             "history_": history,
             "n_iter_": n_iter,
             "loss_curve_": list(history.get("loss", [])),
@@ -537,9 +546,9 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         X_val = self._check_X(X_val)
         y_val = np.asarray(y_val)
         check_finite_target(y_val)
-        if _training.n_rows(X_val) != len(y_val):
+        if _rows.n_rows(X_val) != len(y_val):
             raise ValueError(
-                f"validation_data has {_training.n_rows(X_val)} rows of X but "
+                f"validation_data has {_rows.n_rows(X_val)} rows of X but "
                 f"{len(y_val)} of y; pass (X_val, y_val) of equal length."
             )
         weights = check_sample_weight(rest[0] if rest else None, X_val)
@@ -596,10 +605,13 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
     def _new_network(self, X, encoder, dtype, rng):
         """Lease a compiled network, freshly initialised, for a new fit: a
         pooled one of the same architecture when one is free (see
-        ``_networks.py``), else a new one."""
+        ``_networks.py``), else a new one. Returns ``(lease, encoder)``: the
+        target encoder as :meth:`_match_encoder_to` adapted it to the
+        network."""
         seed = rng.randint(np.iinfo(np.int32).max)
         logits = self._output_is_logits()
-        input_shape = tuple(X.shape[1:]) if hasattr(X, "shape") else None
+        input_shape = _input_shape(X)
+        matched = [encoder]
 
         def build():
             with seeded(seed):
@@ -611,15 +623,24 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
                     seed,
                     X,
                 )
-            self._match_encoder_to(model, encoder, dtype)
+            matched[0] = self._match_encoder_to(model, encoder, dtype)
             return model
 
         def compile_model(model):
-            loss = make_loss(self.loss, encoder.kind, from_logits=logits, dtype=dtype)
+            enc = matched[0]
             with compile_dtype(dtype):
-                self._compile(model, loss, encoder.kind)
+                self._compile(model, self._make_loss(enc, dtype), enc.kind)
 
-        return POOL.lease(build, compile_model, self._reuse_key(encoder))
+        lease = POOL.lease(build, compile_model, self._reuse_key(encoder))
+        return lease, matched[0]
+
+    def _make_loss(self, encoder, dtype):
+        """The Keras loss (a list, one per output, for several outputs) for
+        the estimator's ``loss`` and the target ``encoder``."""
+        if encoder.kind == "multioutput":
+            return encoder.losses(self.loss, self._output_is_logits(), dtype)
+        from_logits = self._output_is_logits() or getattr(encoder, "from_logits", False)
+        return make_loss(self.loss, encoder.kind, from_logits=from_logits, dtype=dtype)
 
     def _reuse_key(self, encoder):
         """The compile settings that, with the architecture, decide whether a
@@ -653,7 +674,9 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         of ``parts`` (``(prefix, X, y_encoded, weights)``: the training rows,
         and the validation rows with prefix ``val_``), or None without
         metrics."""
-        if not self.metrics:
+        if not self.metrics or encoder.kind == "multioutput":
+            # Several outputs: Keras computes each output's metrics in the
+            # training step (see the wrappers' _compile).
             return None
         y_enc = parts[0][2]
         one_hot = getattr(y_enc, "ndim", 1) == 2 and encoder.kind == "multiclass"
@@ -661,8 +684,14 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         compiled = compiled_forward(model, self._final_activation(encoder))
 
         def forward(X_part):
-            chunks = _densify_rows(X_part, dtype)
-            return np.concatenate([np.asarray(compiled(c)) for c in chunks])
+            outputs = []
+            for chunk in _rows.chunks(X_part, PREDICT_CHUNK):
+                chunk = _rows.densify(chunk, dtype)
+                if isinstance(chunk, dict):
+                    chunk = [chunk[name] for name in input_names(model)]
+                args = chunk if isinstance(chunk, list) else [chunk]
+                outputs.append(np.asarray(compiled(*args)))
+            return np.concatenate(outputs)
 
         def logs():
             out = {}
@@ -676,7 +705,12 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
     # -- prediction -------------------------------------------------------------
 
     def _final_activation(self, encoder):
-        if not self._output_is_logits() or encoder.output_activation == "linear":
+        """The activation that turns the network's output into probabilities
+        (None if it ends in them, or for a regressor)."""
+        if encoder.kind == "multioutput":
+            return None  # each output ends in its own activation
+        logits = self._output_is_logits() or getattr(encoder, "from_logits", False)
+        if not logits or encoder.output_activation == "linear":
             return None
         return encoder.output_activation
 
@@ -715,7 +749,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         rows = batch_size or self._predict_rows(X)
         if rows is None and not callbacks:
             return predictor(X)
-        n = _training.n_rows(X)
+        n = _rows.n_rows(X)
         rows = rows or max(n, 1)
         hooks = None
         if callbacks:
@@ -727,15 +761,15 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         for step, start in enumerate(range(0, n, rows)):
             if hooks is not None:
                 hooks.on_predict_batch_begin(step)
-            chunk = X[start : start + rows]
+            chunk = _rows.cut(X, start, start + rows)
             if sp.issparse(chunk):
-                chunk = next(_densify_rows(chunk, self._dtype))
+                chunk = _rows.densify(chunk, self._dtype)
             outputs.append(predictor(chunk))
             if hooks is not None:
                 hooks.on_predict_batch_end(step, {"outputs": outputs[-1]})
         if hooks is not None:
             hooks.on_predict_end()
-        return np.concatenate(outputs) if outputs else predictor(X)
+        return _rows.concat(outputs) if outputs else predictor(X)
 
 
 def import_modules(modules):
@@ -754,16 +788,14 @@ class _ImportFirst:
         return import_modules, (self.modules,)
 
 
-def _take(X, idx):
-    if idx is None:
-        return X
+def _input_shape(X):
+    """One sample's shape (a dict or list of them for several inputs), or
+    None if ``X`` has none (ragged token lists)."""
     if isinstance(X, dict):
-        return {k: _take(v, idx) for k, v in X.items()}
-    if isinstance(X, list):
-        return [_take(v, idx) for v in X]
-    if len(idx) == X.shape[0] and np.array_equal(idx, np.arange(X.shape[0])):
-        return X
-    return X[idx]
+        return {k: _input_shape(v) for k, v in X.items()}
+    if isinstance(X, (list, tuple)):
+        return [_input_shape(v) for v in X]
+    return tuple(X.shape[1:]) if hasattr(X, "shape") else None
 
 
 def _weights_snapshot(model):
@@ -902,9 +934,11 @@ class KerasClassifierBase(ClassifierMixin, BaseKerasEstimator):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
+        proba : ndarray of shape (n_samples, n_classes) or list of ndarray
             Rows sum to 1 for binary and multiclass targets; for multilabel targets,
-            column ``j`` is the probability of label ``j``.
+            column ``j`` is the probability of label ``j``. For a model with
+            several outputs, one such array per output (as scikit-learn's
+            multi-output classifiers give).
         """
         check_is_fitted(self)
         params = _check_predict_params(predict_params)
@@ -923,9 +957,38 @@ class KerasClassifierBase(ClassifierMixin, BaseKerasEstimator):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            For a model with several outputs, one column of labels per output.
         """
         check_is_fitted(self)
         return self._target_encoder.labels(self.predict_proba(X, **predict_params))
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on ``X`` and ``y``.
+
+        For a model with several outputs, the (weighted) fraction of rows whose
+        every output is right, as ``MultiOutputClassifier.score`` computes it;
+        otherwise scikit-learn's ``accuracy_score`` (subset accuracy for
+        multilabel targets).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Test input.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True labels (for several outputs, also a list of arrays).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        if self._target_encoder.kind != "multioutput":
+            return super().score(X, y, sample_weight=sample_weight)
+        y = stack_targets(y)
+        right = np.all(self.predict(X) == np.asarray(y).reshape(len(y), -1), axis=1)
+        return float(np.average(right, weights=sample_weight))
 
 
 class KerasRegressorBase(RegressorMixin, BaseKerasEstimator):
@@ -977,5 +1040,7 @@ class KerasRegressorBase(RegressorMixin, BaseKerasEstimator):
         """
         check_is_fitted(self)
         params = _check_predict_params(predict_params)
-        out = self._forward(X, **params).astype(np.float64)
+        out = self._forward(X, **params)
+        if not isinstance(out, list):  # a list: one array per output
+            out = out.astype(np.float64)
         return self._target_encoder.values(out)

@@ -150,10 +150,7 @@ def _state(estimator):
             state[name] = _encode(value, name)
     encoder = getattr(estimator, "_target_encoder", None)
     if encoder is not None:
-        state["_target_encoder"] = {
-            "class": type(encoder).__name__,
-            "state": _encode(dict(vars(encoder)), "target encoder"),
-        }
+        state["_target_encoder"] = _encoder_state(encoder)
     for name in getattr(estimator, "_persisted_state", ()):
         state[name] = _encode(getattr(estimator, name), name)
     return state
@@ -318,15 +315,42 @@ def load(path, custom_objects=None):
     return estimator
 
 
-def _restore_state(estimator, state, custom_objects):
+def _encoder_state(encoder):
+    """A target encoder as JSON data: its class, its attributes, and the
+    encoders of its outputs (``parts``) for a model with several."""
+    attributes = {k: v for k, v in vars(encoder).items() if k != "parts"}
+    out = {
+        "class": type(encoder).__name__,
+        "state": _encode(attributes, "target encoder"),
+    }
+    if hasattr(encoder, "parts"):
+        out["parts"] = [_encoder_state(part) for part in encoder.parts]
+    return out
+
+
+def _restore_encoder(value, custom_objects):
     from . import _encoding
 
+    classes = (
+        _encoding.ClassifierTargetEncoder,
+        _encoding.RegressorTargetEncoder,
+        _encoding.MultiOutputEncoder,
+    )
+    cls = {c.__name__: c for c in classes}.get(value["class"])
+    if cls is None:
+        raise ValueError(
+            f"The file names an unknown target encoder {value['class']!r}."
+        )
+    encoder = cls.__new__(cls)
+    vars(encoder).update(_decode(value["state"], custom_objects))
+    if "parts" in value:
+        encoder.parts = [_restore_encoder(p, custom_objects) for p in value["parts"]]
+    return encoder
+
+
+def _restore_state(estimator, state, custom_objects):
     for name, value in state.items():
         if name == "_target_encoder":
-            encoder = getattr(_encoding, value["class"]).__new__(
-                getattr(_encoding, value["class"])
-            )
-            vars(encoder).update(_decode(value["state"], custom_objects))
-            estimator._target_encoder = encoder
+            estimator._target_encoder = _restore_encoder(value, custom_objects)
         else:
             setattr(estimator, name, _decode(value, custom_objects))

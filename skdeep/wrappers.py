@@ -19,12 +19,22 @@ import sys
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import clone, is_regressor
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import validate_data
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_array, validate_data
 
+from . import _rows
 from ._docstring import fill_doc
-from ._encoding import RegressorTargetEncoder, _wants_one_hot, make_loss
+from ._encoding import (
+    MultiOutputEncoder,
+    RegressorTargetEncoder,
+    _wants_one_hot,
+    split_multilabel,
+    split_regression,
+    stack_targets,
+)
 from ._keras import get_keras
 from ._networks import Lease, Network
 from ._predict import Predictor
@@ -286,7 +296,99 @@ def _sample_shape(model):
         shape = model.get_build_config()["input_shape"]
     except (AttributeError, KeyError, TypeError):
         return None
+    if isinstance(shape, dict):
+        return None
     return tuple(shape[1:])
+
+
+def _input_shapes(model):
+    """``{input name: one sample's shape}`` of a graph model with several
+    inputs, in the order of ``model.inputs``; None for one input."""
+    inputs = getattr(model, "inputs", None) or []
+    if len(inputs) < 2:
+        return None
+    return {t.name: tuple(t.shape[1:]) for t in inputs}
+
+
+def _symbolic_inputs(keras, input_shape, dtype):
+    """Keras inputs for building a model on the data's shape: one, or a dict
+    by name for several."""
+    if isinstance(input_shape, dict):
+        return {
+            name: keras.Input(shape, dtype=dtype, name=name)
+            for name, shape in input_shape.items()
+        }
+    return keras.Input(input_shape, dtype=dtype)
+
+
+def _ends_in_logits(tensor):
+    """Whether an output tensor comes from a layer with a linear activation
+    (e.g. ``Dense(n)`` without one): class scores, not probabilities."""
+    history = getattr(tensor, "_keras_history", None)
+    layer = history[0] if history else None
+    activation = getattr(layer, "activation", None)
+    return getattr(activation, "__name__", None) == "linear"
+
+
+def _output_loss(model, index, name):
+    """The loss the user compiled ``model`` with for one output, or None."""
+    loss = getattr(model, "loss", None)
+    if isinstance(loss, dict):
+        return loss.get(name)
+    if isinstance(loss, (list, tuple)):
+        return loss[index] if index < len(loss) else None
+    return loss
+
+
+def _check_input(value, name):
+    """One input's array of a several-input X, checked."""
+    if sp.issparse(value):
+        raise TypeError(
+            f"X[{name!r}] is a sparse matrix; models with several inputs take "
+            "dense arrays: convert it with .toarray()."
+        )
+    array = np.asarray(value.to_numpy() if hasattr(value, "to_numpy") else value)
+    if array.dtype.kind in "OUS":  # text
+        return check_array(
+            array,
+            dtype=None,
+            ensure_2d=False,
+            allow_nd=True,
+            ensure_all_finite=False,
+            input_name=f"X[{name!r}]",
+        )
+    return check_array(
+        array,
+        dtype=None if array.dtype.kind in "iub" else (np.float64, np.float32),
+        ensure_2d=False,
+        allow_nd=True,
+        input_name=f"X[{name!r}]",
+    )
+
+
+def _select_columns(X, columns, name):
+    """Columns ``columns`` of a DataFrame (by name) or a 2-D array (by index):
+    one column as a 1-D array when ``columns`` is a single name or index."""
+    single = not isinstance(columns, (list, tuple, np.ndarray))
+    wanted = [columns] if single else list(columns)
+    if hasattr(X, "columns"):
+        missing = [c for c in wanted if c not in X.columns]
+        if missing:
+            raise ValueError(
+                f"input_columns[{name!r}] names columns {missing} that X does not have."
+            )
+        part = X[wanted[0]] if single else X[wanted]
+    else:
+        if sp.issparse(X):
+            X = X.toarray()
+        X = np.asarray(X)
+        if X.ndim != 2:
+            raise ValueError(
+                "input_columns splits a DataFrame or a 2-D array; X has shape "
+                f"{X.shape}."
+            )
+        part = X[:, wanted[0]] if single else X[:, wanted]
+    return part
 
 
 def _graph_view(model, dtype):
@@ -295,8 +397,16 @@ def _graph_view(model, dtype):
     layers (the fast predictor and the metrics need a graph's inputs)."""
     if getattr(model, "inputs", None):
         return model
+    shape = _sample_shape(model)
+    if shape is None:
+        raise TypeError(
+            f"The {type(model).__name__} model was built on several inputs; a "
+            "subclassed model takes one. Write a model with several inputs as a "
+            "Functional model: keras.Model(inputs={name: keras.Input(...), ...}, "
+            "outputs=...)."
+        )
     keras = get_keras()
-    inputs = keras.Input(_sample_shape(model), dtype=dtype)
+    inputs = keras.Input(shape, dtype=dtype)
     return keras.Model(inputs, model(inputs))
 
 
@@ -395,20 +505,20 @@ class _WrapperMixin:
             encoder = self._fit_target_encoder(y, None, None)
         if is_keras_model(self.model):
             model = self.model
-            self._check_sample_shape(X[:0], model)
-            self._check_outputs(
-                _graph_view(model, dtype), encoder.n_outputs, encoder.output_activation
-            )
-            self._match_encoder_to(model, encoder, dtype)
+            self._check_sample_shape(_rows.cut(X, 0, 0), model)
+            self._check_outputs(_graph_view(model, dtype), encoder)
+            encoder = self._match_encoder_to(model, encoder, dtype)
             if not getattr(model, "compiled", False):
                 # Compiled as a fit would, for partial_fit to train on.
                 with compile_dtype(dtype):
-                    self._compile(
-                        model, make_loss(self.loss, encoder.kind, False, dtype), None
-                    )
+                    self._compile(model, self._make_loss(encoder, dtype), encoder.kind)
+            optimizer = getattr(model, "optimizer", None)
+            if optimizer is not None and not optimizer.built:
+                # Its slots exist, so a saved file loads them without warnings.
+                optimizer.build(model.trainable_variables)
             lease = Lease(Network(model))
         else:
-            lease = self._new_network(X, encoder, dtype, rng)
+            lease, encoder = self._new_network(X, encoder, dtype, rng)
         self._commit(lease, encoder, dtype, rng, False, {})
         return self
 
@@ -436,31 +546,92 @@ class _WrapperMixin:
             )
         return own
 
+    def _fit_target_encoder(self, y, sample_weight, classes):
+        y_array = np.asarray(y)
+        if (
+            not is_regressor(self)
+            and y_array.ndim == 2
+            and y_array.shape[1] > 1
+            and not _is_indicator(y_array)
+        ):
+            # A label column per output of a model with several outputs.
+            return MultiOutputEncoder.for_labels(y_array, self.loss, classes)
+        return super()._fit_target_encoder(y, sample_weight, classes)
+
+    def _several_inputs(self, X, reset):
+        """``X`` for a model with several inputs, as a dict of checked arrays by
+        input name (``X`` a dict, or split by ``input_columns``); None if ``X``
+        is one input."""
+        columns = self.input_columns
+        if columns is None and not isinstance(X, dict):
+            return None
+        if not isinstance(X, dict):
+            # Records (reset) or checks feature_names_in_ and n_features_in_.
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            X = {name: _select_columns(X, cols, name) for name, cols in columns.items()}
+        elif reset:
+            for name in ("n_features_in_", "feature_names_in_"):
+                self.__dict__.pop(name, None)
+        if not X or not all(isinstance(name, str) for name in X):
+            raise ValueError(
+                "X as a dict holds one array per model input, keyed by the input's "
+                f"name (keras.Input(..., name=...)); got keys {list(X)}."
+            )
+        inputs = {name: _check_input(value, name) for name, value in X.items()}
+        lengths = {name: len(value) for name, value in inputs.items()}
+        if len(set(lengths.values())) != 1:
+            raise ValueError(
+                f"The inputs of X have different numbers of rows: {lengths}; pass "
+                "the same rows to every input."
+            )
+        return inputs
+
     def _check_X_y(self, X, y, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            accept_sparse=("csr", "csc"),
-            dtype=(np.float64, np.float32),
-            allow_nd=True,
-            multi_output=True,
-            y_numeric=is_regressor(self),
-        )
+        y = stack_targets(y)
+        inputs = self._several_inputs(X, reset)
+        if inputs is None:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                reset=reset,
+                accept_sparse=("csr", "csc"),
+                dtype=(np.float64, np.float32),
+                allow_nd=True,
+                multi_output=True,
+                y_numeric=is_regressor(self),
+            )
+        else:
+            X = inputs
+            y = check_array(
+                y,
+                ensure_2d=False,
+                dtype=np.float64 if is_regressor(self) else None,
+                ensure_all_finite=is_regressor(self),
+                input_name="y",
+            )
+            if len(y) != _rows.n_rows(X):
+                raise ValueError(
+                    f"X has {_rows.n_rows(X)} rows but y has {len(y)}; pass one "
+                    "target per row."
+                )
         if not reset:
             self._check_sample_shape(X, getattr(self, "model_", None))
         return X, y
 
     def _check_X(self, X):
-        X = validate_data(
-            self,
-            X,
-            reset=False,
-            accept_sparse=("csr", "csc"),
-            dtype=(np.float64, np.float32),
-            allow_nd=True,
-        )
+        inputs = self._several_inputs(X, reset=False)
+        if inputs is not None:
+            X = inputs
+        else:
+            X = validate_data(
+                self,
+                X,
+                reset=False,
+                accept_sparse=("csr", "csc"),
+                dtype=(np.float64, np.float32),
+                allow_nd=True,
+            )
         # No model_ yet while the batches of a first fit on a stream are checked.
         self._check_sample_shape(X, getattr(self, "model_", None))
         return X
@@ -468,18 +639,30 @@ class _WrapperMixin:
     def _check_sample_shape(self, X, model):
         if model is None:
             return
-        expected = _sample_shape(model)
-        got = tuple(X.shape[1:])
-        if expected is None:
-            return
-        if len(expected) != len(got) or any(
-            e is not None and e != g for e, g in zip(expected, got, strict=False)
-        ):
-            shown = tuple("any" if e is None else e for e in expected)
+        several = _input_shapes(model)
+        if several is None and isinstance(X, dict):
             raise ValueError(
-                f"X has samples of shape {got}, but the model takes samples of "
-                f"shape {shown}: pass X of shape (n_samples, *{shown})."
+                f"X is a dict of {len(X)} inputs ({list(X)}), but the model takes "
+                "one input: pass X as one array."
             )
+        if several is not None:
+            if not isinstance(X, dict):
+                raise ValueError(
+                    f"The model takes {len(several)} inputs ({list(several)}): pass "
+                    "X as a dict of arrays by input name, or a DataFrame with "
+                    "input_columns={name: [columns], ...}."
+                )
+            if set(X) != set(several):
+                raise ValueError(
+                    f"X has inputs {sorted(X)}, but the model takes inputs "
+                    f"{sorted(several)}: key X by the model's input names."
+                )
+            for name, expected in several.items():
+                _check_shape(X[name].shape[1:], expected, f"X[{name!r}]")
+            return
+        expected = _sample_shape(model)
+        if expected is not None:
+            _check_shape(X.shape[1:], expected, "X")
 
     def _build_network(self, input_shape, n_outputs, output_activation, dtype, seed, X):
         keras = get_keras()
@@ -488,9 +671,14 @@ class _WrapperMixin:
             "n_outputs": n_outputs,
             "output_activation": output_activation,
         }
+        encoder = self._fit_encoder
         if not is_regressor(self):
             # One sigmoid unit for two classes; otherwise a unit per class/label.
-            meta["n_classes"] = max(2, n_outputs)
+            meta["n_classes"] = (
+                [len(c) for c in encoder.classes_]
+                if encoder.kind == "multioutput"
+                else max(2, n_outputs)
+            )
         if is_keras_model(self.model):
             model = self._copy_template(keras)
         else:
@@ -499,23 +687,35 @@ class _WrapperMixin:
                 if isinstance(self.model, ModelBuilder)
                 else ModelBuilder(self.model)
             )
-            encoder = self._fit_encoder
             meta["meta"] = self._scikeras_meta(X, input_shape, encoder)
             meta["compile_kwargs"] = compile_kwargs = {
                 "optimizer": make_optimizer(self.optimizer, self.learning_rate),
-                "loss": make_loss(self.loss, encoder.kind, False, dtype),
-                "metrics": list(self.metrics or []),
+                "loss": self._make_loss(encoder, dtype),
+                "metrics": _metrics_list(self.metrics),
             }
-            with _default_float(dtype):
-                model = builder(**meta)
+            try:
+                with _default_float(dtype):
+                    model = builder(**meta)
+            except Exception as exc:
+                if encoder.kind != "multioutput":
+                    raise
+                raise ValueError(
+                    f"y has {len(encoder.parts)} columns of labels, one per output "
+                    "of a model with several outputs, so the builder got "
+                    f"n_outputs={encoder.n_outputs} (a list, one per output), and "
+                    f"failed: {exc}. For a model with one output, pass 1-D y; "
+                    "otherwise build one output per column."
+                ) from exc
             if getattr(model, "optimizer", None) is compile_kwargs["optimizer"]:
                 # Compiled with the estimator's own settings: nothing ignored.
                 model._skdeep_compile_kwargs = compile_kwargs
-        if not model.built or _sample_shape(model) is None:
+        if not model.built or (
+            _sample_shape(model) is None and not getattr(model, "inputs", None)
+        ):
             # Unbuilt Sequential or subclassed model: build it on the data's shape.
-            model(keras.Input(input_shape, dtype=dtype))
-        self._check_sample_shape(np.empty((0, *input_shape)), model)
-        self._check_outputs(_graph_view(model, dtype), n_outputs, output_activation)
+            model(_symbolic_inputs(keras, input_shape, dtype))
+        self._check_sample_shape(_rows.cut(X, 0, 0), model)
+        self._check_outputs(_graph_view(model, dtype), encoder)
         return model
 
     def _copy_template(self, keras):
@@ -533,14 +733,24 @@ class _WrapperMixin:
                 "function that creates the model instead."
             ) from exc
 
-    def _check_outputs(self, model, n_outputs, output_activation):
+    def _check_outputs(self, model, encoder):
+        """The model's outputs fit the target: one output of the target's
+        units, or one output per target column (or block of columns)."""
         outputs = model.outputs
-        if len(outputs) != 1:
+        if len(outputs) > 1:
+            self._split_targets(encoder, outputs, model)  # raises if they do not
+            return
+        if encoder.kind == "multioutput":
             raise ValueError(
-                f"The model has {len(outputs)} outputs; {type(self).__name__} "
-                "needs one output tensor of shape (batch, n_outputs)."
+                f"y has {len(encoder.parts)} columns of labels (one per output), "
+                f"but the model has one output; give the model one output per "
+                "column, or pass 1-D y."
             )
-        shape = tuple(getattr(outputs[0], "shape", ()) or ())
+        self._check_units(outputs[0], encoder)
+
+    def _check_units(self, output, encoder, where="The model"):
+        n_outputs, output_activation = encoder.n_outputs, encoder.output_activation
+        shape = tuple(getattr(output, "shape", ()) or ())
         # A binary target also trains a two-unit softmax (the Keras tutorials'
         # form): see _match_encoder_to.
         binary = output_activation == "sigmoid" and n_outputs == 1
@@ -552,40 +762,111 @@ class _WrapperMixin:
                 else ""
             )
             raise ValueError(
-                f"The model outputs shape {shape}, but this target needs "
+                f"{where} outputs shape {shape}, but this target needs "
                 f"(batch, {n_outputs}): end the model with Dense(n_outputs, "
                 f"activation=output_activation), here Dense({n_outputs}, "
                 f"activation={output_activation!r}).{hint}"
             )
 
-    def _match_encoder_to(self, model, encoder, dtype):
-        """A binary target on a model ending in two units trains as two
-        classes: integer (or one-hot, for a categorical loss) targets, and the
-        two outputs are the class probabilities."""
-        if getattr(encoder, "kind", "") != "binary":
-            return
-        shape = _graph_view(model, dtype).outputs[0].shape
-        if shape[-1] != 2:
-            return
-        encoder.kind = "multiclass"
-        given = getattr(model, "_skdeep_compile_kwargs", None)
-        if given is not None and model.loss is given["loss"]:
-            # The builder compiled with compile_kwargs' binary loss: give it
-            # the two-class loss instead, with the same optimizer.
-            given["loss"] = make_loss(self.loss, "multiclass", False, dtype)
-            model.compile(
-                optimizer=model.optimizer,
-                loss=given["loss"],
-                metrics=given["metrics"] or None,
+    def _split_targets(self, encoder, outputs, model):
+        """The encoder of a model with several outputs: one part per output."""
+        names = list(getattr(model, "output_names", None) or [])
+        k = len(outputs)
+        if encoder.kind == "multioutput":
+            split = encoder
+            if len(split.parts) != k:
+                raise ValueError(
+                    f"y has {len(split.parts)} columns of labels but the model has "
+                    f"{k} outputs ({names}): pass one column per output, in the "
+                    "order of model.outputs."
+                )
+        elif encoder.kind == "multilabel" and len(encoder.classes_) == k:
+            split = split_multilabel(encoder, k)
+        elif (
+            encoder.kind == "continuous"
+            and sum(int(o.shape[-1] or 0) for o in outputs) == encoder.n_outputs
+        ):
+            split = split_regression(encoder, [int(o.shape[-1]) for o in outputs])
+        else:
+            columns = 1 if encoder.kind in ("binary", "multiclass") else None
+            columns = columns or encoder.n_outputs
+            raise ValueError(
+                f"The model has {k} outputs ({names}), but y has {columns} "
+                "column(s): pass y with one column per output (for a regressor, "
+                "as many as the output's units), as a 2-D array or a list of "
+                "arrays in the order of model.outputs."
             )
+        for i, (part, output) in enumerate(zip(split.parts, outputs, strict=True)):
+            where = f"Output {names[i] if i < len(names) else i!r}"
+            self._check_units(output, part, where)
+        return split
+
+    def _match_encoder_to(self, model, encoder, dtype):
+        """Adapt the target encoding to the built network: one encoder per
+        output for several outputs; for each classifier output, two classes on
+        a two-unit output (integer or, for a categorical loss, one-hot
+        targets), and class scores (logits) on a linear one."""
+        view = _graph_view(model, dtype)
+        outputs = list(view.outputs)
+        compiled = bool(getattr(model, "compiled", False))
+        if len(outputs) == 1:
+            given = getattr(model, "_skdeep_compile_kwargs", None)
+            loss = model.loss if compiled else None
+            two_units = self._match_output(outputs[0], encoder, compiled, loss)
+            if two_units and given is not None and model.loss is given["loss"]:
+                # The builder compiled with compile_kwargs' binary loss: give
+                # it the two-class loss instead, with the same optimizer.
+                given["loss"] = self._make_loss(encoder, dtype)
+                model.compile(
+                    optimizer=model.optimizer,
+                    loss=given["loss"],
+                    metrics=given["metrics"] or None,
+                )
+                one_hot = _wants_one_hot(_loss_name(given["loss"]))
+                encoder.loss = "categorical_crossentropy" if one_hot else "auto"
+            return encoder
+        encoder = self._split_targets(encoder, outputs, view)
+        encoder.names = list(view.output_names)
+        for i, (part, output) in enumerate(zip(encoder.parts, outputs, strict=True)):
+            name = encoder.names[i]
+            if isinstance(self.loss, dict) and name in self.loss:
+                part.loss = self.loss[name]
+            loss = _output_loss(model, i, name) if compiled else None
+            self._match_output(output, part, compiled, loss)
+        return encoder
+
+    def _match_output(self, output, encoder, compiled, loss):
+        """Match one classifier output; returns whether a binary target
+        moved onto two units."""
+        kind = getattr(encoder, "kind", "")
+        if kind not in ("binary", "multiclass", "multilabel"):
+            return False
+        if _ends_in_logits(output):
+            # Our loss takes scores; a user's compiled loss says itself.
+            encoder.from_logits = (
+                bool(getattr(loss, "from_logits", False)) if compiled else True
+            )
+        two_units = kind == "binary" and output.shape[-1] == 2
+        if two_units:
+            encoder.kind = kind = "multiclass"
+        if compiled and kind == "multiclass":
+            # Feed the user's loss the target format it takes.
+            one_hot = _wants_one_hot(_loss_name(loss))
+            encoder.loss = "categorical_crossentropy" if one_hot else "auto"
+        return two_units
 
     def _scikeras_meta(self, X, input_shape, encoder):
         """SciKeras's ``meta`` dict, for builders written for SciKeras."""
-        shape = tuple(getattr(X, "shape", ()) or ())
+        if isinstance(X, dict):
+            shape = {name: tuple(v.shape) for name, v in X.items()}
+            dtype = {name: v.dtype for name, v in X.items()}
+        else:
+            shape = tuple(getattr(X, "shape", ()) or ())
+            dtype = getattr(X, "dtype", None)
         meta = {
             "n_features_in_": getattr(self, "n_features_in_", None),
             "X_shape_": shape,
-            "X_dtype_": getattr(X, "dtype", None),
+            "X_dtype_": dtype,
             "n_outputs_expected_": encoder.n_outputs,
         }
         if is_regressor(self):
@@ -593,6 +874,11 @@ class _WrapperMixin:
                 "continuous" if encoder.single_output_ else "continuous-multioutput"
             )
             meta["n_outputs_"] = encoder.n_outputs
+        elif encoder.kind == "multioutput":
+            meta["classes_"] = encoder.classes_
+            meta["n_classes_"] = [len(c) for c in encoder.classes_]
+            meta["target_type_"] = "multiclass-multioutput"
+            meta["n_outputs_"] = len(encoder.parts)
         else:
             meta["classes_"] = encoder.classes_
             meta["n_classes_"] = len(encoder.classes_)
@@ -605,7 +891,17 @@ class _WrapperMixin:
     def _compile(self, model, loss, kind):
         self._user_compiled = bool(getattr(model, "compiled", False))
         if not self._user_compiled:
-            return super()._compile(model, loss, kind)
+            if kind != "multioutput":
+                return super()._compile(model, loss, kind)
+            # Several outputs: Keras computes each output's metrics, named as
+            # its own fit names them (``<output>_<metric>``).
+            model.compile(
+                optimizer=make_optimizer(self.optimizer, self.learning_rate),
+                loss=loss,
+                metrics=_per_output_metrics(self.metrics, model),
+                jit_compile=False,
+            )
+            return None
         if getattr(model, "_skdeep_compile_kwargs", None) is not None:
             return None  # compiled by the builder with compile_kwargs
         ignored = [
@@ -625,21 +921,16 @@ class _WrapperMixin:
                 UserWarning,
                 stacklevel=5,
             )
+        return None
 
     def _new_network(self, X, encoder, dtype, rng):
         # The target's encoder, for a SciKeras builder's meta and
         # compile_kwargs, while the network is built.
         self._fit_encoder = encoder
         try:
-            lease = super()._new_network(X, encoder, dtype, rng)
+            return super()._new_network(X, encoder, dtype, rng)
         finally:
             del self._fit_encoder
-        model = lease.network.model
-        if self._user_compiled and getattr(encoder, "kind", "") == "multiclass":
-            # Feed the user's loss the target format it takes.
-            one_hot = _wants_one_hot(_loss_name(model.loss))
-            encoder.loss = "categorical_crossentropy" if one_hot else "auto"
-        return lease
 
     def _metric_logs(self, model, encoder, dtype, *args):
         if not self.metrics:
@@ -650,6 +941,46 @@ class _WrapperMixin:
     def _predictor_for(self, lease, encoder, dtype):
         view = _graph_view(lease.network.model, dtype)
         return Predictor(view, self._final_activation(encoder))
+
+
+def _is_indicator(y):
+    """Whether 2-D ``y`` is a multilabel indicator matrix (not one column of
+    labels per output)."""
+    try:
+        return type_of_target(y) == "multilabel-indicator"
+    except TypeError:  # labels of several types, e.g. ints beside strings
+        return False
+
+
+def _check_shape(got, expected, what):
+    got = tuple(got)
+    if len(expected) != len(got) or any(
+        e is not None and e != g for e, g in zip(expected, got, strict=False)
+    ):
+        shown = tuple("any" if e is None else e for e in expected)
+        raise ValueError(
+            f"{what} has samples of shape {got}, but the model takes samples of "
+            f"shape {shown}: pass {what} of shape (n_samples, *{shown})."
+        )
+
+
+def _metrics_list(metrics):
+    if metrics is None:
+        return []
+    return dict(metrics) if isinstance(metrics, dict) else list(metrics)
+
+
+def _per_output_metrics(metrics, model):
+    """The estimator's ``metrics`` for Keras's ``compile`` of a model with
+    several outputs: a dict by output name or a list per output as given; a
+    flat list applies to every output."""
+    if not metrics:
+        return None
+    if isinstance(metrics, dict):
+        return dict(metrics)
+    if all(isinstance(m, (list, tuple)) for m in metrics):
+        return [list(m) for m in metrics]
+    return {name: list(metrics) for name in model.output_names}
 
 
 def _loss_name(loss):
@@ -673,11 +1004,28 @@ model : callable, ModelBuilder or keras.Model, default=None
           weights (``keras.models.clone_model``); the template itself is never
           trained, built or compiled. It computes in its own dtype.
 
-        The model takes one input and ends in ``n_outputs`` units with
-        ``output_activation`` ({activations}). If it arrives compiled, its
+        The model ends in ``n_outputs`` units with ``output_activation``
+        ({activations}){logits}. If it arrives compiled, its
         optimizer, loss and metrics are kept (a warning says which of
         ``optimizer``, ``learning_rate`` and ``loss`` are then ignored);
-        otherwise it is compiled from those parameters."""
+        otherwise it is compiled from those parameters.
+
+        A model with **several inputs** (``keras.Input(..., name=...)`` each)
+        takes ``X`` as a dict of arrays by input name, or one table split by
+        ``input_columns``; a builder then gets ``input_shape`` as a dict of
+        shapes by name. A model with **several outputs** takes ``y`` as a 2-D
+        array or a list of arrays, {several_outputs} in the order of
+        ``model.outputs``; ``loss`` may then be one loss per output (a list,
+        or a dict by output name) and ``metrics`` a dict by output name (or a
+        list per output; a flat list applies to every output), as in Keras's
+        ``compile``.
+    input_columns : dict or None, default=None
+        Splits one table into the inputs of a model with several inputs:
+        ``{{input name: columns}}``, the columns of a pandas DataFrame by name
+        (or of a 2-D array by index). A list of columns gives the input a 2-D
+        array, a single column a 1-D one (e.g. raw text for a
+        ``TextVectorization`` input). With it, ``X`` stays one table, so the
+        estimator goes into ``cross_val_score`` and ``GridSearchCV``."""
 
 _MODEL__DOC = """\
 Hyperparameters of a builder are ``model__<name>`` parameters, the
@@ -705,6 +1053,10 @@ Hyperparameters of a builder are ``model__<name>`` parameters, the
         n_classes=",\n          ``n_classes``",
         activations='``"sigmoid"`` for binary and multilabel targets, '
         '``"softmax"`` for multiclass',
+        logits=", or in ``Dense(n_outputs)`` without an activation (class "
+        "scores: the loss takes logits and ``predict_proba`` applies the "
+        "activation); a binary target also trains a two-unit softmax",
+        several_outputs="one column of labels per output (binary or multiclass), ",
     ),
     model_notes=_MODEL__DOC,
 )
@@ -774,6 +1126,7 @@ class KerasClassifier(_WrapperMixin, KerasClassifierBase):
         self,
         model=None,
         *,
+        input_columns=None,
         optimizer="adam",
         learning_rate=1e-3,
         loss="auto",
@@ -792,6 +1145,7 @@ class KerasClassifier(_WrapperMixin, KerasClassifierBase):
         class_weight=None,
     ):
         self.model = model
+        self.input_columns = input_columns
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.loss = loss
@@ -811,7 +1165,12 @@ class KerasClassifier(_WrapperMixin, KerasClassifierBase):
 
 
 @fill_doc(
-    model_parameter=_MODEL_DOC.format(n_classes="", activations='``"linear"``'),
+    model_parameter=_MODEL_DOC.format(
+        n_classes="",
+        activations='``"linear"``',
+        logits="",
+        several_outputs="as many columns per output as it has units,",
+    ),
     model_notes=_MODEL__DOC,
 )
 class KerasRegressor(_WrapperMixin, KerasRegressorBase):
@@ -878,6 +1237,7 @@ class KerasRegressor(_WrapperMixin, KerasRegressorBase):
         self,
         model=None,
         *,
+        input_columns=None,
         optimizer="adam",
         learning_rate=1e-3,
         loss="auto",
@@ -896,6 +1256,7 @@ class KerasRegressor(_WrapperMixin, KerasRegressorBase):
         scale_target=False,
     ):
         self.model = model
+        self.input_columns = input_columns
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.loss = loss
