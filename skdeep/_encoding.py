@@ -35,24 +35,30 @@ def _column_to_1d(y):
     return y
 
 
-def stack_targets(y):
+def stack_targets(y, n_samples):
     """A list or tuple of per-output target arrays (the Keras form for a
     model with several outputs) as one 2-D array, a block of columns per
     output; any other ``y`` as it is. Labels of different types are kept
-    (an object array)."""
+    (an object array).
+
+    A list of ``n_samples`` items is scikit-learn's form (one item per row),
+    even when the items are arrays; per-output arrays each hold ``n_samples``
+    rows.
+    """
     if not (
         isinstance(y, (list, tuple))
+        and len(y) != n_samples
         and len(y) > 0
         and all(hasattr(part, "shape") and len(part.shape) >= 1 for part in y)
     ):
         return y
     blocks = [np.asarray(part) for part in y]
-    n = len(blocks[0])
+    n = n_samples
     if any(len(b) != n for b in blocks) or any(b.ndim > 2 for b in blocks):
         raise ValueError(
             "y given as a list takes one array per output, each of shape "
-            f"(n_samples,) or (n_samples, n_columns); got shapes "
-            f"{[b.shape for b in blocks]}."
+            f"(n_samples,) or (n_samples, n_columns) with n_samples={n}; got "
+            f"shapes {[b.shape for b in blocks]}."
         )
     blocks = [b.reshape(n, -1) for b in blocks]
     if len({b.dtype for b in blocks}) == 1:

@@ -201,7 +201,7 @@ def input_names(model):
 def as_input_list(model, X):
     """Several-input ``X`` (a dict by input name, or a list in the order of
     ``model.inputs``) as a list in that order, float inputs in their dtypes."""
-    if isinstance(X, dict):
+    if _rows.is_dict(X):
         X = [X[name] for name in input_names(model)]
     out = []
     for x, t in zip(X, model.inputs, strict=True):

@@ -11,25 +11,39 @@ import numpy as np
 import scipy.sparse as sp
 
 
+def is_dict(X):
+    """Whether ``X`` is a dict of inputs (SciPy's DOK matrices are dicts too)."""
+    return isinstance(X, dict) and not sp.issparse(X)
+
+
 def is_structured(X):
     """Whether ``X`` holds one array per model input (a dict or a list)."""
-    return isinstance(X, (dict, list, tuple))
+    return is_dict(X) or isinstance(X, (list, tuple))
 
 
 def n_rows(X):
     """Number of rows (samples) of ``X``."""
-    if isinstance(X, dict):
+    if is_dict(X):
         return n_rows(next(iter(X.values())))
     if isinstance(X, (list, tuple)):
         return n_rows(X[0])
     return X.shape[0]
 
 
+def n_samples(X):
+    """Number of samples of user input before validation: a dict of inputs,
+    an array or DataFrame, or a list of rows."""
+    if is_dict(X):
+        return n_rows(X)
+    shape = getattr(X, "shape", None)
+    return shape[0] if shape else len(X)
+
+
 def take(X, idx):
     """Rows ``idx`` (an index array, or None for all) of ``X``."""
     if idx is None:
         return X
-    if isinstance(X, dict):
+    if is_dict(X):
         return {k: take(v, idx) for k, v in X.items()}
     if isinstance(X, (list, tuple)):
         return [take(v, idx) for v in X]
@@ -40,7 +54,7 @@ def take(X, idx):
 
 def cut(X, start, stop):
     """Rows ``start:stop`` of ``X`` (views where the arrays allow)."""
-    if isinstance(X, dict):
+    if is_dict(X):
         return {k: cut(v, start, stop) for k, v in X.items()}
     if isinstance(X, (list, tuple)):
         return [cut(v, start, stop) for v in X]
@@ -50,7 +64,7 @@ def cut(X, start, stop):
 def densify(X, dtype):
     """``X`` with sparse matrices made dense and float arrays in ``dtype``;
     text and token ids stay as they are."""
-    if isinstance(X, dict):
+    if is_dict(X):
         return {k: densify(v, dtype) for k, v in X.items()}
     if isinstance(X, (list, tuple)):
         return [densify(v, dtype) for v in X]

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from ._batch_weights import batch_sample_weights
 from ._keras import QuietFirstCall, get_keras, get_tf, quiet_native_logs
-from ._rows import n_rows
+from ._rows import is_dict, n_rows
 from .callbacks import progress
 from .exceptions import TrainingDivergedError
 
@@ -51,7 +51,7 @@ def divergence_error(loss, epoch=None):
 def to_tensor(X, dtype):
     """Convert an in-memory array (or a list/dict of them) to tensors, once."""
     tf = get_tf()
-    if isinstance(X, dict):
+    if is_dict(X):
         return {k: to_tensor(v, dtype) for k, v in X.items()}
     if isinstance(X, (list, tuple)):
         return [to_tensor(v, dtype) for v in X]

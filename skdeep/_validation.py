@@ -305,9 +305,9 @@ def check_sample_weight(sample_weight, X):
     """
     from sklearn.utils.validation import _check_sample_weight
 
-    from ._rows import n_rows
+    from ._rows import is_dict, n_rows
 
-    n = n_rows(X) if hasattr(X, "shape") or isinstance(X, dict) else len(X)
+    n = n_rows(X) if hasattr(X, "shape") or is_dict(X) else len(X)
     if isinstance(sample_weight, Real):
         sample_weight = np.full(n, float(sample_weight))
     if sample_weight is not None:
@@ -318,7 +318,7 @@ def check_sample_weight(sample_weight, X):
                 f"sample_weight.shape == {sw.shape}, expected ({n},): one weight "
                 "per row of X."
             )
-    if isinstance(X, dict):  # several inputs: only the number of rows matters
+    if is_dict(X):  # several inputs: only the number of rows matters
         X = np.empty((n, 0))
     sw = _check_sample_weight(
         sample_weight, X, dtype=np.float64, ensure_non_negative=True, copy=True

@@ -791,7 +791,7 @@ class _ImportFirst:
 def _input_shape(X):
     """One sample's shape (a dict or list of them for several inputs), or
     None if ``X`` has none (ragged token lists)."""
-    if isinstance(X, dict):
+    if _rows.is_dict(X):
         return {k: _input_shape(v) for k, v in X.items()}
     if isinstance(X, (list, tuple)):
         return [_input_shape(v) for v in X]
@@ -986,7 +986,7 @@ class KerasClassifierBase(ClassifierMixin, BaseKerasEstimator):
         check_is_fitted(self)
         if self._target_encoder.kind != "multioutput":
             return super().score(X, y, sample_weight=sample_weight)
-        y = stack_targets(y)
+        y = stack_targets(y, _rows.n_samples(X))
         right = np.all(self.predict(X) == np.asarray(y).reshape(len(y), -1), axis=1)
         return float(np.average(right, weights=sample_weight))
 

@@ -563,9 +563,9 @@ class _WrapperMixin:
         input name (``X`` a dict, or split by ``input_columns``); None if ``X``
         is one input."""
         columns = self.input_columns
-        if columns is None and not isinstance(X, dict):
+        if columns is None and not _rows.is_dict(X):
             return None
-        if not isinstance(X, dict):
+        if not _rows.is_dict(X):
             # Records (reset) or checks feature_names_in_ and n_features_in_.
             validate_data(self, X, reset=reset, skip_check_array=True)
             X = {name: _select_columns(X, cols, name) for name, cols in columns.items()}
@@ -587,8 +587,8 @@ class _WrapperMixin:
         return inputs
 
     def _check_X_y(self, X, y, reset):
-        y = stack_targets(y)
         inputs = self._several_inputs(X, reset)
+        y = stack_targets(y, _rows.n_samples(X))
         if inputs is None:
             X, y = validate_data(
                 self,
@@ -640,13 +640,13 @@ class _WrapperMixin:
         if model is None:
             return
         several = _input_shapes(model)
-        if several is None and isinstance(X, dict):
+        if several is None and _rows.is_dict(X):
             raise ValueError(
                 f"X is a dict of {len(X)} inputs ({list(X)}), but the model takes "
                 "one input: pass X as one array."
             )
         if several is not None:
-            if not isinstance(X, dict):
+            if not _rows.is_dict(X):
                 raise ValueError(
                     f"The model takes {len(several)} inputs ({list(several)}): pass "
                     "X as a dict of arrays by input name, or a DataFrame with "
@@ -857,7 +857,7 @@ class _WrapperMixin:
 
     def _scikeras_meta(self, X, input_shape, encoder):
         """SciKeras's ``meta`` dict, for builders written for SciKeras."""
-        if isinstance(X, dict):
+        if _rows.is_dict(X):
             shape = {name: tuple(v.shape) for name, v in X.items()}
             dtype = {name: v.dtype for name, v in X.items()}
         else:
