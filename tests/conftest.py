@@ -26,7 +26,9 @@ def _seed_and_clear_session():
     import sys
 
     if "keras" in sys.modules:
-        sys.modules["keras"].backend.clear_session()
+        # Without a full garbage collection: a second per test on the
+        # heap of a long run; Python collects the cycles on its own.
+        sys.modules["keras"].backend.clear_session(free_memory=False)
 
 
 @pytest.fixture
