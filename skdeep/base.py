@@ -55,9 +55,6 @@ from .exceptions import TrainingInterruptedWarning
 
 # Global Python/NumPy/Keras seeding is process-wide; serialise it.
 _SEED_LOCK = threading.RLock()
-# Attributes that hold compiled TensorFlow functions: rebuilt on demand, never
-# pickled.
-_CACHES = ("_lease", "_predictor")
 
 
 @contextlib.contextmanager
@@ -155,6 +152,12 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
     # Whether a compiled network may be reused by a later fit of the same
     # architecture (see _networks.py); only for networks that skdeep builds.
     _reuse_networks = False
+    # The fitted state is every public attribute ending in "_" (model_ among
+    # them) and these private ones; pickle and skdeep.save keep exactly this
+    # (see fitted_state and restore_fitted).
+    _private_fitted_state = ("_target_encoder", "_dtype", "_rng")
+    # Hold compiled functions: rebuilt on demand from the fitted state.
+    _caches = ("_lease", "_predictor")
 
     # -- hooks for leaves ---------------------------------------------------
 
@@ -221,10 +224,26 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         tags.target_tags.multi_output = True
         return tags
 
+    def fitted_state_names(self):
+        """Names of the fitted attributes this estimator holds: the public ones
+        ending in ``_`` and the private ones of ``_private_fitted_state``."""
+        return [
+            name
+            for name in vars(self)
+            if (name.endswith("_") and not name.startswith("_"))
+            or name in self._private_fitted_state
+        ]
+
+    def _restore_fitted(self):
+        """Rebuild what the fitted state implies (the fast predictor), after
+        unpickling or :func:`skdeep.load`."""
+        if "model_" in vars(self):
+            self._predictor = self._make_predictor()
+
     def __getstate__(self):
         # A copy: object.__getstate__ may return the live __dict__.
         state = dict(super().__getstate__())
-        for name in _CACHES:
+        for name in self._caches:
             state.pop(name, None)
         if self._keras_modules and "model_" in state:
             # Unpickled first, so Keras finds the custom layers of model_.
@@ -731,8 +750,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         state = dict(state)
         state.pop("_import_first", None)
         super().__setstate__(state)
-        if "model_" in state:
-            self._predictor = self._make_predictor()
+        self._restore_fitted()
 
     def _predict_rows(self, X):
         """Most rows of ``X`` per forward call, or None for no bound beyond

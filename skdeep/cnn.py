@@ -295,8 +295,11 @@ class CNNClassifier(KerasClassifierBase):
         **KerasClassifierBase._parameter_constraints,
         **CNN_CONSTRAINTS,
     }
-    # The shape of one image, saved by skdeep.save besides the public state.
-    _persisted_state = ("_image_shape",)
+    # The shape of one image is fitted state too.
+    _private_fitted_state = (
+        *KerasClassifierBase._private_fitted_state,
+        "_image_shape",
+    )
 
     def __init__(
         self,

@@ -33,7 +33,7 @@ def _timed(fn):
 def breast_cancer_section(quick, out):
     """Binary classification: CV of a pipeline, a grid search, vs MLPClassifier."""
     X, y = load_breast_cancer(return_X_y=True)
-    cv = 3 if quick else 5
+    cv = 2 if quick else 5
     epochs = 20 if quick else 200
     rows = []
     pipe = make_pipeline(
@@ -118,7 +118,7 @@ def diabetes_section(quick, out):
     reg = make_pipeline(
         StandardScaler(), DenseRegressor(epochs=20 if quick else 200, random_state=0)
     )
-    cv = KFold(n_splits=3 if quick else 5, shuffle=True, random_state=0)
+    cv = KFold(n_splits=2 if quick else 5, shuffle=True, random_state=0)
     scores, secs = _timed(lambda: cross_val_score(reg, X, y, cv=cv))
     return [
         ("diabetes", "DenseRegressor", f"{cv.n_splits}-fold R^2", scores.mean(), secs)
@@ -136,17 +136,15 @@ def cnn_digits_section(quick, out):
     # Rows of 64 pixels are read as 8x8 images; --quick trains a float32
     # network (several times faster on a CPU) for a few epochs.
     params = {"epochs": 5, "dtype": "float32"} if quick else {}
+    cv = 2 if quick else 3
+    metric = f"{cv}-fold accuracy"
     pipe = make_pipeline(MinMaxScaler(), CNNClassifier(random_state=0, **params))
-    scores, secs = _timed(lambda: cross_val_score(pipe, X, y, cv=3))
-    rows = [
-        ("digits (8x8 images)", "CNNClassifier", "3-fold accuracy", scores.mean(), secs)
-    ]
+    scores, secs = _timed(lambda: cross_val_score(pipe, X, y, cv=cv))
+    rows = [("digits (8x8 images)", "CNNClassifier", metric, scores.mean(), secs)]
     # Converges within 400 iterations: no truncated baseline, no warning.
     mlp = make_pipeline(MinMaxScaler(), MLPClassifier(max_iter=500, random_state=0))
-    scores, secs = _timed(lambda: cross_val_score(mlp, X, y, cv=3))
-    rows.append(
-        ("digits (8x8 images)", "MLPClassifier", "3-fold accuracy", scores.mean(), secs)
-    )
+    scores, secs = _timed(lambda: cross_val_score(mlp, X, y, cv=cv))
+    rows.append(("digits (8x8 images)", "MLPClassifier", metric, scores.mean(), secs))
     return rows
 
 
@@ -178,13 +176,13 @@ def sequence_section(quick, out):
     from . import SequenceClassifier
 
     rng = np.random.RandomState(0)
-    X, y = _cylinder_bell_funnel(50 if quick else 100, rng)
+    X, y = _cylinder_bell_funnel(30 if quick else 100, rng)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.5, stratify=y, random_state=0
     )
     task = f"Cylinder-Bell-Funnel series ({len(X_train)} train / {len(X_test)} test)"
     # The default network for series: the fully convolutional network.
-    clf = SequenceClassifier(random_state=0, **({"epochs": 40} if quick else {}))
+    clf = SequenceClassifier(random_state=0, **({"epochs": 20} if quick else {}))
     _, secs = _timed(lambda: clf.fit(X_train, y_train))
     rows = [
         (

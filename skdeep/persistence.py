@@ -23,8 +23,6 @@ from ._keras import get_keras
 FORMAT = "skdeep-estimator"
 FORMAT_VERSION = 1
 _ENTRY = "skdeep.json"
-# Fitted private state that is saved besides the public ``name_`` attributes.
-_PRIVATE_STATE = ("_dtype",)
 
 
 class _Unsavable(TypeError):
@@ -60,7 +58,12 @@ def _encode(value, where):
             }
         return {k: _encode(v, where) for k, v in value.items()}
     if isinstance(value, np.random.RandomState):
-        return None
+        # Its whole state, so a warm start after load shuffles as one after
+        # unpickling does.
+        kind, keys, pos, has_gauss, gauss = value.get_state()
+        return {
+            "__random_state__": [kind, keys.tolist(), int(pos), int(has_gauss), gauss]
+        }
     if hasattr(value, "_skdeep_reduce_") and not isinstance(value, type):
         # skdeep's own parameter objects (e.g. ModelBuilder): a class name and
         # its constructor arguments, each encoded (and checked) as a parameter.
@@ -100,6 +103,11 @@ def _decode(value, custom_objects):
             out[:] = data
             return out
         return np.asarray(data, dtype=np.dtype(value["dtype"]))
+    if "__random_state__" in value:
+        kind, keys, pos, has_gauss, gauss = value["__random_state__"]
+        rng = np.random.RandomState()
+        rng.set_state((kind, np.asarray(keys, np.uint32), pos, has_gauss, gauss))
+        return rng
     if "__tuple__" in value:
         return tuple(_decode(v, custom_objects) for v in value["__tuple__"])
     if "__items__" in value:
@@ -143,16 +151,17 @@ def _digest(zf):
 
 
 def _state(estimator):
+    """The estimator's fitted state (but for model_, which Keras saves) as
+    JSON data: the same attributes that pickling keeps."""
     state = {}
-    for name, value in vars(estimator).items():
-        public_fitted = name.endswith("_") and not name.startswith("_")
-        if (public_fitted and name != "model_") or name in _PRIVATE_STATE:
+    for name in estimator.fitted_state_names():
+        value = getattr(estimator, name)
+        if name == "model_":
+            continue
+        if name == "_target_encoder":
+            state[name] = _encoder_state(value)
+        else:
             state[name] = _encode(value, name)
-    encoder = getattr(estimator, "_target_encoder", None)
-    if encoder is not None:
-        state["_target_encoder"] = _encoder_state(encoder)
-    for name in getattr(estimator, "_persisted_state", ()):
-        state[name] = _encode(getattr(estimator, name), name)
     return state
 
 
@@ -310,8 +319,9 @@ def load(path, custom_objects=None):
         ) from exc
     _restore_state(estimator, payload["state"], custom_objects)
     estimator.model_ = model
-    estimator._rng = check_random_state(estimator.random_state)
-    estimator._predictor = estimator._make_predictor()
+    if "_rng" not in payload["state"]:  # written by an earlier skdeep
+        estimator._rng = check_random_state(estimator.random_state)
+    estimator._restore_fitted()
     return estimator
 
 

@@ -6,8 +6,6 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeep import (
     CNNClassifier,
-    DenseClassifier,
-    DenseRegressor,
     KerasClassifier,
     KerasRegressor,
     ModelBuilder,
@@ -43,10 +41,9 @@ def small_network(input_shape, n_outputs, output_activation, units=16):
 
 
 # Test-sized settings: small layers and few epochs, enough to pass the accuracy
-# checks. test_defaults.py runs the same checks with default parameters.
+# checks. DenseClassifier and DenseRegressor are checked with their default
+# parameters, in test_defaults.py.
 ESTIMATORS = [
-    DenseClassifier(hidden_layer_sizes=(16,), epochs=50, learning_rate=0.01),
-    DenseRegressor(hidden_layer_sizes=(16,), epochs=50, learning_rate=0.01),
     # A plain builder function, and one with a model__ hyperparameter.
     KerasClassifier(small_network, epochs=50, learning_rate=0.01),
 ]

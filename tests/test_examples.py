@@ -1,4 +1,4 @@
-"""Run every example script in ``examples/`` as a user would, and check that it works.
+"""Run the example scripts in ``examples/`` as a user would, and check that they work.
 
 Each example runs in its own Python process, in an empty working directory,
 with matplotlib's non-interactive Agg backend, and must exit with status 0.
@@ -7,9 +7,11 @@ An example whose data set is absent here prints a line saying so (containing
 ``MUST_PLOT`` must also leave a figure behind (open in matplotlib, or saved as
 an image file).
 
-The documentation's gallery runs every example too, except those that
-``docs/_gallery.py`` names in ``NOT_EXECUTED``; the ``test_gallery_*`` tests
-check that selection and ``docs/conf.py``'s use of it.
+The documentation's gallery runs every example except those that
+``docs/_gallery.py`` names in ``NOT_EXECUTED``; this suite runs those, and the
+porting example (see ``SUITE_EXAMPLES``), so that every example runs in CI.
+The ``test_gallery_*`` tests check that selection and ``docs/conf.py``'s use
+of it.
 """
 
 import importlib.util
@@ -27,12 +29,31 @@ EXAMPLES_DIR = ROOT / "examples"
 DOCS_DIR = ROOT / "docs"
 # ``_*.py`` files are helpers that examples import, not examples.
 EXAMPLES = sorted(p for p in EXAMPLES_DIR.glob("*.py") if not p.name.startswith("_"))
-# Examples whose point is a figure: they must make one.
-MUST_PLOT = {
-    "plot_breast_cancer_grid_search.py",
-    "plot_diabetes_kfold.py",
-    "plot_learning_curve.py",
-}
+
+
+def _load_gallery():
+    spec = importlib.util.spec_from_file_location(
+        "_gallery_under_test", DOCS_DIR / "_gallery.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The documentation build (``make docs``, in CI) runs every example that
+# docs/_gallery.py does not list in NOT_EXECUTED, and fails on an error; the
+# test suite runs the others, so that each example runs once per CI run. The
+# porting example runs here too: it is the guide's proof that a SciKeras
+# script ports.
+ALSO_IN_SUITE = {"plot_port_from_scikeras.py"}
+SUITE_EXAMPLES = [
+    p
+    for p in EXAMPLES
+    if p.name in _load_gallery().NOT_EXECUTED or p.name in ALSO_IN_SUITE
+]
+# Examples whose point is a figure: they must make one (the gallery's own
+# pages show the figures of the examples it runs).
+MUST_PLOT = {"plot_breast_cancer_grid_search.py"}
 IMAGE_SUFFIXES = {".png", ".svg", ".pdf", ".jpg", ".jpeg"}
 # Seconds per example. They take seconds alone; the margin is for loaded CI
 # machines where TensorFlow's start alone can take tens of seconds.
@@ -56,11 +77,17 @@ finally:
 
 def test_examples_found():
     assert EXAMPLES, f"no examples in {EXAMPLES_DIR}"
-    for required in MUST_PLOT:
-        assert EXAMPLES_DIR / required in EXAMPLES
+    for required in MUST_PLOT | ALSO_IN_SUITE:
+        assert EXAMPLES_DIR / required in SUITE_EXAMPLES
+    # Every example runs in CI: here, or in the documentation build.
+    gallery = _load_gallery()
+    pattern = gallery.filename_pattern()
+    for path in EXAMPLES:
+        in_docs = re.search(pattern, str(path)) is not None
+        assert in_docs or path in SUITE_EXAMPLES, path.name
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+@pytest.mark.parametrize("path", SUITE_EXAMPLES, ids=[p.name for p in SUITE_EXAMPLES])
 def test_example_runs(path, tmp_path):
     first_lines = path.read_text(encoding="utf-8").lstrip().splitlines()
     assert first_lines and first_lines[0].startswith('"""'), (
@@ -112,15 +139,6 @@ def test_example_runs(path, tmp_path):
 
 
 # -- The gallery's selection (docs/_gallery.py, docs/conf.py) -------------------
-
-
-def _load_gallery():
-    spec = importlib.util.spec_from_file_location(
-        "_gallery_under_test", DOCS_DIR / "_gallery.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_gallery_not_executed_table():

@@ -159,3 +159,22 @@ def test_load_in_a_fresh_process_without_tensorflow_loaded(fitted, tmp_path):
         clf = skdeep.load({str(path)!r})
         """,
     )
+
+
+def test_pickle_and_save_keep_the_same_fitted_state(fitted, tmp_path):
+    clf, X = fitted
+    skdeep.save(clf, tmp_path / "m.keras")
+    copies = [pickle.loads(pickle.dumps(clf)), skdeep.load(tmp_path / "m.keras")]
+    names = set(clf.fitted_state_names())
+    assert {"model_", "classes_", "history_", "_target_encoder", "_rng"} <= names
+    kind, keys, pos, *_ = clf._rng.get_state()
+    for copy in copies:
+        assert set(copy.fitted_state_names()) == names
+        # The shuffling generator as the fit left it, not a fresh one.
+        copy_kind, copy_keys, copy_pos, *_ = copy._rng.get_state()
+        assert (copy_kind, copy_pos) == (kind, pos)
+        np.testing.assert_array_equal(copy_keys, keys)
+    # So a warm start after either trains alike.
+    y = clf.predict(X)
+    a, b = (copy.partial_fit(X, y) for copy in copies)
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), rtol=1e-6)
