@@ -10,9 +10,11 @@ import itertools
 import warnings
 
 import numpy as np
+from scipy.special import expit, softmax
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import type_of_target
 
+from . import _rows
 from ._keras import get_keras
 
 _LOSS_FOR_OUTPUT = {
@@ -35,16 +37,19 @@ def _column_to_1d(y):
     return y
 
 
-def stack_targets(y, n_samples):
+def stack_targets(y, X):
     """A list or tuple of per-output target arrays (the Keras form for a
     model with several outputs) as one 2-D array, a block of columns per
     output; any other ``y`` as it is. Labels of different types are kept
     (an object array).
 
-    A list of ``n_samples`` items is scikit-learn's form (one item per row),
-    even when the items are arrays; per-output arrays each hold ``n_samples``
-    rows.
+    A list of as many items as ``X`` has rows is scikit-learn's form (one
+    item per row), even when the items are arrays; per-output arrays each hold
+    one value (or row) per row of ``X``.
     """
+    if not isinstance(y, (list, tuple)):
+        return y
+    n_samples = _rows.n_samples(X)
     if not (
         isinstance(y, (list, tuple))
         and len(y) != n_samples
@@ -362,8 +367,12 @@ class MultiOutputEncoder:
         ]
 
     def proba(self, outs):
-        """One ``predict_proba`` array per output."""
-        return [p.proba(o) for p, o in zip(self.parts, outs, strict=True)]
+        """One ``predict_proba`` array per output (after the output's
+        activation, for an output of class scores)."""
+        return [
+            p.proba(_activate(o, p) if getattr(p, "from_logits", False) else o)
+            for p, o in zip(self.parts, outs, strict=True)
+        ]
 
     def labels(self, probas):
         """Labels of every output, one column each, in their own types."""
@@ -406,6 +415,14 @@ class MultiOutputEncoder:
             )
             for each, p in zip(losses, self.parts, strict=True)
         ]
+
+
+def _activate(scores, encoder):
+    """Probabilities from one output's class scores (logits)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if encoder.output_activation == "softmax":
+        return softmax(scores, axis=1)
+    return expit(scores)
 
 
 def _column(values):

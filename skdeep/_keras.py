@@ -42,7 +42,7 @@ _STDERR_FD = 2
 # One redirection at a time for the whole process: nested and concurrent
 # callers (threads) share it, and the last one out restores descriptor 2.
 _quiet_lock = threading.Lock()
-_quiet = {"depth": 0, "saved": None, "sink": None}
+_quiet = {"depth": 0, "saved": None, "sink": None, "file": None}
 
 
 def _start_quiet():
@@ -53,8 +53,12 @@ def _start_quiet():
                 saved = os.dup(_STDERR_FD)
             except (AttributeError, OSError, ValueError):
                 return False
-            # Closed by _stop_quiet, by the last caller out.
-            sink = tempfile.TemporaryFile()  # noqa: SIM115
+            # One file for every quiet window of the process, emptied for each.
+            sink = _quiet.get("file")
+            if sink is None:
+                sink = _quiet["file"] = tempfile.TemporaryFile()  # noqa: SIM115
+            sink.seek(0)
+            sink.truncate()
             os.dup2(sink.fileno(), _STDERR_FD)
             _quiet.update(saved=saved, sink=sink)
         _quiet["depth"] += 1
@@ -71,7 +75,6 @@ def _stop_quiet():
         os.close(saved)
         sink.seek(0)
         lines = sink.read().decode(errors="replace").splitlines()
-        sink.close()
     kept = [line for line in lines if line and not _NOISE.search(line)]
     if kept:
         sys.stderr.write("\n".join(kept) + "\n")
@@ -91,29 +94,29 @@ def quiet_native_logs():
         _stop_quiet()
 
 
-class QuietFirstCall:
-    """Calls ``fn``; its first call, when TensorFlow traces and optimises the
-    graph, runs under :func:`quiet_native_logs`."""
+class QuietCall:
+    """Calls ``fn`` (a compiled TensorFlow function) under
+    :func:`quiet_native_logs`, every time: TensorFlow optimises (and logs) a
+    function's graph again whenever it instantiates it anew, which happens
+    after ``keras.backend.clear_session()`` and after the garbage collector
+    removes other functions, at moments no caller can foresee."""
 
     def __init__(self, fn):
         self.fn = fn
-        self.warm = False
 
     def __getattr__(self, name):
         # Everything else is the function's (e.g. its tracing count).
         return getattr(self.fn, name)
 
     def __call__(self, *args, **kwargs):
-        if self.warm:
-            return self.fn(*args, **kwargs)
         with quiet_native_logs():
-            out = self.fn(*args, **kwargs)
-        self.warm = True
-        return out
+            return self.fn(*args, **kwargs)
 
 
 def _mark_child():
     _state["forked_after_start"] = True
+    # The quiet windows' file is the parent's (a shared offset): not ours.
+    _quiet["file"] = None
 
 
 def check_not_forked():

@@ -17,7 +17,7 @@ import numpy as np
 from scipy.special import erf, expit, softmax
 
 from . import _rows
-from ._keras import QuietFirstCall, check_not_forked, get_keras, get_tf
+from ._keras import QuietCall, check_not_forked, get_keras, get_tf
 
 # Rows up to which the NumPy path is used; above it TensorFlow's threaded kernels
 # (or a GPU) win.
@@ -186,9 +186,7 @@ def compiled_forward(model, final_activation=None):
     # five functions sharing one have traced (every fitted model's forward
     # does, in a grid search); a partial has no code object, so each model's
     # function is counted on its own.
-    return QuietFirstCall(
-        tf.function(functools.partial(forward), input_signature=specs)
-    )
+    return QuietCall(tf.function(functools.partial(forward), input_signature=specs))
 
 
 def input_names(model):

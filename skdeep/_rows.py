@@ -36,7 +36,9 @@ def n_samples(X):
     if is_dict(X):
         return n_rows(X)
     shape = getattr(X, "shape", None)
-    return shape[0] if shape else len(X)
+    if shape:
+        return shape[0]
+    return len(X) if hasattr(X, "__len__") else np.asarray(X).shape[0]
 
 
 def take(X, idx):

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._batch_weights import batch_sample_weights
-from ._keras import QuietFirstCall, get_keras, get_tf, quiet_native_logs
+from ._keras import QuietCall, get_keras, get_tf, quiet_native_logs
 from ._rows import is_dict, n_rows
 from .callbacks import progress
 from .exceptions import TrainingDivergedError
@@ -181,7 +181,7 @@ class CompiledLoop:
             # A partial, so that TensorFlow's retracing warning counts each
             # loop on its own rather than all fits together (see _predict).
             fn = tf.function(functools.partial(self._run), input_signature=specs)
-            fn = self.fns[key] = QuietFirstCall(fn)
+            fn = self.fns[key] = QuietCall(fn)
         return fn(X, y, sw, idx, tf.constant(batch_size, tf.int32))
 
 

@@ -1004,7 +1004,7 @@ class KerasClassifierBase(ClassifierMixin, BaseKerasEstimator):
         check_is_fitted(self)
         if self._target_encoder.kind != "multioutput":
             return super().score(X, y, sample_weight=sample_weight)
-        y = stack_targets(y, _rows.n_samples(X))
+        y = stack_targets(y, X)
         right = np.all(self.predict(X) == np.asarray(y).reshape(len(y), -1), axis=1)
         return float(np.average(right, weights=sample_weight))
 

@@ -330,6 +330,11 @@ def _ends_in_logits(tensor):
     return getattr(activation, "__name__", None) == "linear"
 
 
+def _layer_name(tensor):
+    history = getattr(tensor, "_keras_history", None)
+    return getattr(history[0], "name", "?") if history else "?"
+
+
 def _output_loss(model, index, name):
     """The loss the user compiled ``model`` with for one output, or None."""
     loss = getattr(model, "loss", None)
@@ -588,7 +593,7 @@ class _WrapperMixin:
 
     def _check_X_y(self, X, y, reset):
         inputs = self._several_inputs(X, reset)
-        y = stack_targets(y, _rows.n_samples(X))
+        y = stack_targets(y, X)
         if inputs is None:
             X, y = validate_data(
                 self,
@@ -690,7 +695,7 @@ class _WrapperMixin:
             meta["meta"] = self._scikeras_meta(X, input_shape, encoder)
             meta["compile_kwargs"] = compile_kwargs = {
                 "optimizer": make_optimizer(self.optimizer, self.learning_rate),
-                "loss": self._make_loss(encoder, dtype),
+                "loss": self._compile_kwargs_loss(encoder, dtype),
                 "metrics": _metrics_list(self.metrics),
             }
             try:
@@ -717,6 +722,16 @@ class _WrapperMixin:
         self._check_sample_shape(_rows.cut(X, 0, 0), model)
         self._check_outputs(_graph_view(model, dtype), encoder)
         return model
+
+    def _compile_kwargs_loss(self, encoder, dtype):
+        """The loss a SciKeras builder gets in ``compile_kwargs``. A loss per
+        output (a list or dict) goes as given, for Keras to resolve: which
+        output is which is only known once the model is built."""
+        if isinstance(self.loss, dict):
+            return dict(self.loss)
+        if isinstance(self.loss, (list, tuple)) and encoder.kind != "multioutput":
+            return list(self.loss)
+        return self._make_loss(encoder, dtype)
 
     def _copy_template(self, keras):
         template = self.model
@@ -846,6 +861,18 @@ class _WrapperMixin:
             encoder.from_logits = (
                 bool(getattr(loss, "from_logits", False)) if compiled else True
             )
+            if not encoder.from_logits:
+                warnings.warn(
+                    f"The model's output {_layer_name(output)!r} ends in a linear "
+                    "layer, "
+                    "but it was compiled with a loss that takes probabilities "
+                    "(from_logits is not set), so its outputs are read as "
+                    "probabilities. Compile with e.g. keras.losses."
+                    "SparseCategoricalCrossentropy(from_logits=True), or end the "
+                    "model in a sigmoid or softmax activation.",
+                    UserWarning,
+                    stacklevel=6,
+                )
         two_units = kind == "binary" and output.shape[-1] == 2
         if two_units:
             encoder.kind = kind = "multiclass"

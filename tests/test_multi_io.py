@@ -289,3 +289,74 @@ def test_a_model_ending_in_logits(tables, target):
     np.testing.assert_allclose(
         compiled.predict_proba(X["num"]).sum(axis=1), 1.0, rtol=1e-6
     )
+
+
+def scores_per_output(input_shape):
+    """Two outputs of class scores (no activation): binary and three classes."""
+    inputs = keras.Input(input_shape)
+    hidden = keras.layers.Dense(16, activation="relu")(inputs)
+    return keras.Model(
+        inputs,
+        [
+            keras.layers.Dense(1, name="a")(hidden),
+            keras.layers.Dense(3, name="b")(hidden),
+        ],
+    )
+
+
+def test_several_outputs_of_logits(tables):
+    X, _, flag, kind = tables
+    clf = KerasClassifier(scores_per_output, **FAST).fit(X["num"], [flag, kind])
+    proba = clf.predict_proba(X["num"])
+    for p in proba:
+        assert (p >= 0).all() and (p <= 1).all()
+        np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
+    labels = clf.predict(X["num"])
+    np.testing.assert_array_equal(labels[:, 0], np.argmax(proba[0], axis=1))
+    assert np.mean(labels[:, 0] == flag) > 0.7
+
+
+def test_a_loss_per_output_for_builders_and_compile_kwargs(tables):
+    X, _, flag, kind = tables
+    losses = {"a": "binary_crossentropy", "b": "sparse_categorical_crossentropy"}
+
+    def build(input_shape):
+        inputs = keras.Input(input_shape)
+        hidden = keras.layers.Dense(8, activation="relu")(inputs)
+        return keras.Model(
+            inputs,
+            [
+                keras.layers.Dense(1, activation="sigmoid", name="a")(hidden),
+                keras.layers.Dense(3, activation="softmax", name="b")(hidden),
+            ],
+        )
+
+    clf = KerasClassifier(build, loss=losses, **FAST).fit(X["num"], [flag, kind])
+    assert {"a_loss", "b_loss"} <= set(clf.history_)
+
+    def scikeras_build(meta, compile_kwargs):
+        inputs = keras.Input(meta["X_shape_"][1:])
+        hidden = keras.layers.Dense(8, activation="relu")(inputs)
+        model = keras.Model(
+            inputs,
+            {
+                "total": keras.layers.Dense(1, name="total")(hidden),
+                "pair": keras.layers.Dense(2, name="pair")(hidden),
+            },
+        )
+        model.compile(**compile_kwargs)
+        return model
+
+    num = X["num"]
+    y = np.column_stack([num.sum(axis=1), num[:, 0], num[:, 1]])
+    reg = KerasRegressor(scikeras_build, loss={"total": "mae", "pair": "mse"}, **FAST)
+    assert reg.fit(num, y).score(num, y) > 0.8
+    assert {"total_loss", "pair_loss"} <= set(reg.history_)
+
+
+def test_a_compiled_linear_output_without_logits_warns(tables):
+    X, _, _, kind = tables
+    model = scores((3,), 3)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    with pytest.warns(UserWarning, match="from_logits"):
+        KerasClassifier(model, epochs=2, random_state=0).fit(X["num"], kind)

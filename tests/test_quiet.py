@@ -1,6 +1,7 @@
 """A quiet fit (verbose=0) writes nothing to file descriptors 1 and 2, in a
 fresh process, whether Keras or skdeep is imported first, in float32 and
-float64 (TensorFlow's graph optimiser logs from C++ on float64 graphs)."""
+float64 (TensorFlow's graph optimiser logs from C++ on float64 graphs), also
+after ``keras.backend.clear_session()`` and garbage collections."""
 
 import json
 import os
@@ -12,7 +13,7 @@ import pytest
 
 SCRIPT = textwrap.dedent(
     """
-    import json, os, sys, tempfile
+    import gc, json, os, sys, tempfile
     if sys.argv[1] == "keras":
         import keras
     import numpy as np
@@ -41,6 +42,14 @@ SCRIPT = textwrap.dedent(
         DenseClassifier(epochs=2, metrics=["accuracy"]).fit(
             X32, y > 0.5
         ).predict_proba(X32)
+        # TensorFlow instantiates (and optimises, and logs) a function again
+        # after clear_session and after the collector removes other
+        # functions: fits reusing a network, and predictions, stay quiet.
+        for cleanup in (keras.backend.clear_session, gc.collect):
+            doomed = DenseRegressor(epochs=2, hidden_layer_sizes=(7,)).fit(X, y)
+            del doomed
+            cleanup()
+            DenseRegressor(epochs=2, early_stopping=True).fit(X, y).predict(X)
 
     out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
     saved = os.dup(1), os.dup(2)
