@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
-from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -149,18 +149,6 @@ def test_every_family_on_dask(dask_client, serial_family_searches):
 
     with joblib.parallel_config("dask"):
         _engine_searches(serial_family_searches, n_jobs=-1)
-
-
-def test_dask_cross_validate_regressor(dask_client):
-    import joblib
-    from sklearn.datasets import make_regression
-
-    X, y = make_regression(n_samples=100, n_features=4, noise=1, random_state=0)
-    reg = DenseRegressor(hidden_layer_sizes=(16,), epochs=50, random_state=0)
-    with joblib.parallel_config("dask"):
-        res = cross_validate(reg, X, y, cv=2, n_jobs=-1)
-    serial = cross_validate(reg, X, y, cv=2)
-    np.testing.assert_allclose(res["test_score"], serial["test_score"], atol=1e-6)
 
 
 def test_dask_ml_incremental_partial_fit(dask_client):

@@ -10,7 +10,6 @@ from sklearn.ensemble import StackingClassifier, VotingClassifier
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import (
-    GridSearchCV,
     RandomizedSearchCV,
     StratifiedKFold,
     cross_val_score,
@@ -26,24 +25,6 @@ def test_is_classifier_and_regressor():
     assert is_classifier(DenseClassifier()) and not is_regressor(DenseClassifier())
     assert is_regressor(DenseRegressor()) and not is_classifier(DenseRegressor())
     assert is_classifier(make_pipeline(StandardScaler(), DenseClassifier()))
-
-
-def test_grid_search_pipeline_parallel(binary_data):
-    X, y = binary_data
-    pipe = make_pipeline(StandardScaler(), DenseClassifier(**{**FAST, "epochs": 20}))
-    grid = GridSearchCV(
-        pipe,
-        {
-            "denseclassifier__hidden_layer_sizes": [(4,), (16,)],
-            "denseclassifier__learning_rate": [1e-4, 2e-2],
-        },
-        cv=3,
-        n_jobs=2,
-    )
-    grid.fit(X, y)
-    assert grid.best_params_["denseclassifier__learning_rate"] == 2e-2
-    assert grid.best_score_ > 0.7
-    assert grid.predict_proba(X).shape == (len(X), 2)
 
 
 def test_randomized_search_and_cross_validate(regression_data):
