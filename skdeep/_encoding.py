@@ -14,7 +14,7 @@ from scipy.special import expit, softmax
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import type_of_target
 
-from . import _rows
+from . import _compat, _rows
 from ._keras import get_keras
 
 _LOSS_FOR_OUTPUT = {
@@ -103,10 +103,8 @@ def make_loss(loss, kind, from_logits, dtype):
     if fn is None:
         raise ValueError(f"Unknown Keras loss {loss!r}; see keras.losses for names.")
     # Keras 3 does not export LossFunctionWrapper (the base of its built-in
-    # losses); keras is pinned below 3.16 in pyproject.toml.
-    from keras.src.losses.losses import LossFunctionWrapper
-
-    return LossFunctionWrapper(
+    # losses): see _compat.py.
+    return _compat.loss_function_wrapper()(
         fn, reduction=reduction, dtype=dtype, name=getattr(fn, "__name__", None)
     )
 

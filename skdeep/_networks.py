@@ -26,6 +26,7 @@ import weakref
 
 import numpy as np
 
+from . import _compat
 from ._predict import compiled_forward
 from ._training import CompiledLoop
 
@@ -189,7 +190,7 @@ def architecture_key(model, *compile_parts):
     settings, whatever their seeds and layer names; None if the model's state
     is not all in variables (e.g. lookup tables), or its config cannot be read
     or holds values that cannot be compared (functions, other objects)."""
-    layers = [model, *model._flatten_layers(include_self=False, recursive=True)]
+    layers = [model, *_compat.sublayers(model)]
     if any(type(layer).__name__ in _STATE_OUTSIDE_VARIABLES for layer in layers):
         return None
     try:

@@ -16,7 +16,7 @@ import threading
 import numpy as np
 from scipy.special import erf, expit, softmax
 
-from . import _rows
+from . import _compat, _rows
 from ._keras import QuietCall, check_not_forked, get_keras, get_tf
 
 # Rows up to which the NumPy path is used; above it TensorFlow's threaded kernels
@@ -80,15 +80,15 @@ def _linear_layers(model):
     chain = []
     tensor = model.outputs[0]
     while tensor is not model.inputs[0]:
-        history = getattr(tensor, "_keras_history", None)
-        if history is None:
+        found = _compat.producing_layer(tensor)
+        if found is None:
             return None
-        layer, node_index, _ = history
-        node = layer._inbound_nodes[node_index]
-        if len(node.input_tensors) != 1:
+        layer, node_index = found
+        inputs = _compat.node_inputs(layer, node_index)
+        if len(inputs) != 1:
             return None
         chain.append(layer)
-        tensor = node.input_tensors[0]
+        tensor = inputs[0]
     return chain[::-1]
 
 

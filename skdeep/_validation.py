@@ -303,8 +303,7 @@ def check_sample_weight(sample_weight, X):
 
     Returns float64 weights (ones if None), never the caller's array.
     """
-    from sklearn.utils.validation import _check_sample_weight
-
+    from ._compat import sklearn_check_sample_weight
     from ._rows import is_dict, n_rows
 
     n = n_rows(X) if hasattr(X, "shape") or is_dict(X) else len(X)
@@ -320,7 +319,7 @@ def check_sample_weight(sample_weight, X):
             )
     if is_dict(X):  # several inputs: only the number of rows matters
         X = np.empty((n, 0))
-    sw = _check_sample_weight(
+    sw = sklearn_check_sample_weight(
         sample_weight, X, dtype=np.float64, ensure_non_negative=True, copy=True
     )
     if not np.isfinite(sw).all():

@@ -29,7 +29,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _rows, _sklearn_callbacks, _streams, _training
+from . import _compat, _rows, _sklearn_callbacks, _streams, _training
 from ._encoding import (
     ClassifierTargetEncoder,
     RegressorTargetEncoder,
@@ -59,42 +59,29 @@ _SEED_LOCK = threading.RLock()
 
 @contextlib.contextmanager
 def seeded(seed):
-    """Seed Python, NumPy and Keras for building a model, then restore the
-    caller's Python and NumPy random states."""
-    keras = get_keras()
+    """Seed what building a model draws from, then give the caller back every
+    global random state as it was.
+
+    Keras's default seeds (initializers, dropout and ``keras.random`` ops
+    made without a ``seed``, as in most user models) come from a generator of
+    our own (:func:`skdeep._compat.keras_default_seeds`): Keras draws them from
+    Python's global ``random``, which other threads draw from too (a Dask
+    worker's event loop does), and a model built there came out different
+    from run to run. Python's and NumPy's global generators are seeded too,
+    for builders that draw from them, and restored afterwards. TensorFlow's
+    global seed is left alone: Keras's own random ops take explicit seeds.
+    """
     with _SEED_LOCK:
         # The caller's global states, saved and restored: legacy API on purpose.
         py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
-        keras.utils.set_random_seed(int(seed))
+        random.seed(int(seed))
+        np.random.seed(int(seed))  # noqa: NPY002
         try:
-            with _private_default_seeds(seed):
+            with _compat.keras_default_seeds(seed):
                 yield
         finally:
             random.setstate(py_state)
             np.random.set_state(np_state)  # noqa: NPY002
-
-
-@contextlib.contextmanager
-def _private_default_seeds(seed):
-    """Draw Keras's default seeds (initializers and dropout layers made without
-    a ``seed``, as in most user models) from a generator of our own.
-
-    Keras draws them from Python's global ``random``, which other threads of the
-    process draw from too: a Dask worker's event loop does (retry jitter,
-    worker choice), and a model built there came out different from run to run.
-    Keras reads the generator from a module attribute, swapped here under the
-    seeding lock; left alone if a Keras release moves it.
-    """
-    module = importlib.import_module("keras.src.random.seed_generator")
-    previous = getattr(module, "python_random", None)
-    if not hasattr(previous, "randint"):
-        yield
-        return
-    module.python_random = random.Random(int(seed))
-    try:
-        yield
-    finally:
-        module.python_random = previous
 
 
 @contextlib.contextmanager
@@ -115,8 +102,7 @@ def compile_dtype(dtype):
 def ensure_compiled_in(model, dtype):
     """Recompile a restored model (unpickled or loaded: Keras rebuilt its loss in
     float32) in ``dtype``, keeping its optimizer and that optimizer's state."""
-    compiled = getattr(model, "_compile_loss", None)
-    if compiled is None or getattr(compiled, "dtype", dtype) == dtype:
+    if _compat.compiled_loss_dtype(model, default=dtype) == dtype:
         return
     keras = get_keras()
     config = keras.saving.deserialize_keras_object(model.get_compile_config())

@@ -6,6 +6,7 @@ import copy
 import sys
 import time
 
+from . import _compat
 from ._keras import get_keras
 
 
@@ -13,15 +14,9 @@ def copy_callbacks(callbacks):
     """Deep copies of the user's callbacks, detached from any previous model."""
     copies = []
     for cb in callbacks or ():
-        model = getattr(cb, "_model", None)
         # A callback used before holds its model; never copy a whole network.
-        if model is not None:
-            cb._model = None
-        try:
+        with _compat.detached_model(cb):
             copies.append(copy.deepcopy(cb))
-        finally:
-            if model is not None:
-                cb._model = model
     return copies
 
 
@@ -75,8 +70,8 @@ def infer_modes(callbacks, metrics):
     for metric in metrics:
         # Keras's own marker of a metric that improves upwards (accuracy,
         # AUC) or downwards (errors); private, read where present.
-        direction = getattr(metric, "_direction", None)
-        if direction in ("up", "down"):
+        direction = _compat.metric_direction(metric)
+        if direction is not None:
             directions[metric.name] = "max" if direction == "up" else "min"
     for callback in callbacks:
         monitor = getattr(callback, "monitor", None)

@@ -25,7 +25,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, validate_data
 
-from . import _rows
+from . import _compat, _rows
 from ._docstring import fill_doc
 from ._encoding import (
     MultiOutputEncoder,
@@ -324,15 +324,15 @@ def _symbolic_inputs(keras, input_shape, dtype):
 def _ends_in_logits(tensor):
     """Whether an output tensor comes from a layer with a linear activation
     (e.g. ``Dense(n)`` without one): class scores, not probabilities."""
-    history = getattr(tensor, "_keras_history", None)
-    layer = history[0] if history else None
+    found = _compat.producing_layer(tensor)
+    layer = found[0] if found else None
     activation = getattr(layer, "activation", None)
     return getattr(activation, "__name__", None) == "linear"
 
 
 def _layer_name(tensor):
-    history = getattr(tensor, "_keras_history", None)
-    return getattr(history[0], "name", "?") if history else "?"
+    found = _compat.producing_layer(tensor)
+    return getattr(found[0], "name", "?") if found else "?"
 
 
 def _output_loss(model, index, name):
