@@ -45,6 +45,7 @@ def keras_default_seeds(seed):
     the process draw from too, and keeps a global ``SeedGenerator`` for
     unseeded ``keras.random`` calls; both are swapped here, and restored.
     """
+    get_keras()  # Keras imported skdeep's way first (quietly, its backend set)
     module = importlib.import_module(_SEED_MODULE)
     state = importlib.import_module(_GLOBAL_STATE_MODULE)
     previous_random = getattr(module, "python_random", None)
@@ -67,6 +68,7 @@ def keras_default_seeds(seed):
 
 
 def check_keras_default_seeds():
+    get_keras()
     module = importlib.import_module(_SEED_MODULE)
     if not hasattr(getattr(module, "python_random", None), "randint"):
         raise _moved(f"{_SEED_MODULE}.python_random", "Keras")
@@ -82,6 +84,7 @@ def check_keras_default_seeds():
 def loss_function_wrapper():
     """Keras's ``LossFunctionWrapper`` (the base of its built-in losses, not
     exported), which turns a loss function into a ``Loss`` with a reduction."""
+    get_keras()
     try:
         from keras.src.losses.losses import LossFunctionWrapper
     except ImportError:

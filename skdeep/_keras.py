@@ -53,10 +53,12 @@ def _start_quiet():
                 saved = os.dup(_STDERR_FD)
             except (AttributeError, OSError, ValueError):
                 return False
-            # One file for every quiet window of the process, emptied for each.
+            # One file for every quiet window of the process, emptied for each;
+            # unbuffered, so that its offset is the descriptor's own (a
+            # buffered file would read stale bytes after C++ wrote to it).
             sink = _quiet.get("file")
             if sink is None:
-                sink = _quiet["file"] = tempfile.TemporaryFile()  # noqa: SIM115
+                sink = _quiet["file"] = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115
             sink.seek(0)
             sink.truncate()
             os.dup2(sink.fileno(), _STDERR_FD)
@@ -74,7 +76,7 @@ def _stop_quiet():
         os.dup2(saved, _STDERR_FD)
         os.close(saved)
         sink.seek(0)
-        lines = sink.read().decode(errors="replace").splitlines()
+        lines = sink.readall().decode(errors="replace").splitlines()
     kept = [line for line in lines if line and not _NOISE.search(line)]
     if kept:
         sys.stderr.write("\n".join(kept) + "\n")

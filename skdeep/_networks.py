@@ -27,12 +27,47 @@ import weakref
 import numpy as np
 
 from . import _compat
+from ._keras import get_keras
 from ._predict import compiled_forward
 from ._training import CompiledLoop
 
 # Idle networks kept for reuse, all architectures together (least recently
 # returned are dropped first).
 MAX_IDLE = 8
+
+
+def sample_shape(model):
+    """One sample's input shape (None for a free axis), or None if unknown or
+    several."""
+    inputs = getattr(model, "inputs", None)
+    if inputs:
+        return tuple(inputs[0].shape[1:])
+    try:
+        shape = model.get_build_config()["input_shape"]
+    except (AttributeError, KeyError, TypeError):
+        return None
+    if isinstance(shape, dict):
+        return None
+    return tuple(shape[1:])
+
+
+def graph_view(model, dtype=None):
+    """``model`` itself if it is a graph (Functional or Sequential); for a
+    built subclassed model, a Functional view of it for inference, sharing its
+    layers (the fast predictor and the metrics need a graph's inputs)."""
+    if getattr(model, "inputs", None):
+        return model
+    shape = sample_shape(model)
+    if shape is None:
+        raise TypeError(
+            f"The {type(model).__name__} model was built on several inputs; a "
+            "subclassed model takes one. Write a model with several inputs as a "
+            "Functional model: keras.Model(inputs={name: keras.Input(...), ...}, "
+            "outputs=...)."
+        )
+    keras = get_keras()
+    inputs = keras.Input(shape, dtype=dtype or model.compute_dtype)
+    return keras.Model(inputs, model(inputs))
 
 
 class Network:
@@ -50,16 +85,27 @@ class Network:
         self.train_fn = CompiledLoop(model, "train")
         self.eval_fn = CompiledLoop(model, "test")
         self._forwards = {}
+        self._graph = None
         self._lock = threading.Lock()
         self._initial_optimizer = None
         self.own_refs = None
 
+    @property
+    def graph(self):
+        """The model as a graph for inference: itself, or for a subclassed
+        model a Functional view sharing its layers (made once)."""
+        with self._lock:
+            if self._graph is None:
+                self._graph = graph_view(self.model)
+        return self._graph
+
     def forward(self, final_activation):
         """The compiled inference function ending in ``final_activation``."""
+        graph = self.graph
         with self._lock:
             fn = self._forwards.get(final_activation)
             if fn is None:
-                fn = compiled_forward(self.model, final_activation)
+                fn = compiled_forward(graph, final_activation)
                 self._forwards[final_activation] = fn
         return fn
 

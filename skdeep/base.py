@@ -39,7 +39,7 @@ from ._encoding import (
 from ._keras import check_not_forked, get_keras
 from ._metrics import evaluate_metrics, resolve_metric
 from ._networks import POOL, Lease, Network
-from ._predict import PREDICT_CHUNK, Predictor, compiled_forward, input_names
+from ._predict import PREDICT_CHUNK, Predictor, input_names
 from ._validation import (
     BOOLEAN,
     NONE,
@@ -85,18 +85,28 @@ def seeded(seed):
 
 
 @contextlib.contextmanager
-def compile_dtype(dtype):
-    """Compile in ``dtype``: Keras gives the compiled loss the global ``floatx``
-    dtype, and a float32 loss cannot be summed with the float64 penalties of a
-    float64 network. Hold the seeding lock around it, as the setting is global."""
+def default_float(dtype, *, layers=False):
+    """Make ``dtype`` Keras's default float while the block runs, then restore
+    the caller's settings: the one place skdeep changes ``keras.config``.
+
+    ``floatx`` is the dtype of ``keras.Input`` and of a compiled loss (a
+    float32 loss cannot be summed with the float64 penalties of a float64
+    network); with ``layers``, the dtype policy of new layers changes too (for
+    a user's builder). ``floatx`` is global, so the block holds the
+    process-wide seeding lock.
+    """
     keras = get_keras()
     with _SEED_LOCK:
-        previous = keras.config.floatx()
+        floatx, policy = keras.config.floatx(), keras.config.dtype_policy()
         keras.config.set_floatx(dtype)
+        if layers:
+            keras.config.set_dtype_policy(dtype)
         try:
             yield
         finally:
-            keras.config.set_floatx(previous)
+            keras.config.set_floatx(floatx)
+            if layers:
+                keras.config.set_dtype_policy(policy)
 
 
 def ensure_compiled_in(model, dtype):
@@ -107,7 +117,7 @@ def ensure_compiled_in(model, dtype):
     keras = get_keras()
     config = keras.saving.deserialize_keras_object(model.get_compile_config())
     config["optimizer"] = model.optimizer  # the same object: its state is kept
-    with compile_dtype(dtype):
+    with default_float(dtype):
         model.compile(**config)
 
 
@@ -379,7 +389,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
                 )
             data = part(*parts[0][1:])
             validation = part(*parts[1][1:]) if len(parts) > 1 else None
-            epoch_logs = self._metric_logs(model, encoder, dtype, parts)
+            epoch_logs = self._metric_logs(lease, encoder, dtype, parts)
         epochs = 1 if incremental else self._setting("epochs")
         callbacks = build_callbacks(
             self,
@@ -633,7 +643,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
 
         def compile_model(model):
             enc = matched[0]
-            with compile_dtype(dtype):
+            with default_float(dtype):
                 self._compile(model, self._make_loss(enc, dtype), enc.kind)
 
         lease = POOL.lease(build, compile_model, self._reuse_key(encoder))
@@ -674,7 +684,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             lease = Lease(Network(self.model_))
         return lease
 
-    def _metric_logs(self, model, encoder, dtype, parts):
+    def _metric_logs(self, lease, encoder, dtype, parts):
         """A function giving the user's metrics at the end of an epoch on each
         of ``parts`` (``(prefix, X, y_encoded, weights)``: the training rows,
         and the validation rows with prefix ``val_``), or None without
@@ -686,14 +696,17 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         y_enc = parts[0][2]
         one_hot = getattr(y_enc, "ndim", 1) == 2 and encoder.kind == "multiclass"
         metrics = [resolve_metric(m, encoder.kind, one_hot) for m in self.metrics]
-        compiled = compiled_forward(model, self._final_activation(encoder))
+        # The network's own compiled forward: traced once per network, not
+        # per fit (a pooled network serves many fits of a search).
+        compiled = lease.network.forward(self._final_activation(encoder))
+        graph = lease.network.graph
 
         def forward(X_part):
             outputs = []
             for chunk in _rows.chunks(X_part, PREDICT_CHUNK):
                 chunk = _rows.densify(chunk, dtype)
                 if isinstance(chunk, dict):
-                    chunk = [chunk[name] for name in input_names(model)]
+                    chunk = [chunk[name] for name in input_names(graph)]
                 args = chunk if isinstance(chunk, list) else [chunk]
                 outputs.append(np.asarray(compiled(*args)))
             return np.concatenate(outputs)
@@ -723,7 +736,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         """The fast predictor of ``lease``'s network as its weights stand."""
         activation = self._final_activation(encoder)
         return Predictor(
-            lease.network.model,
+            lease.network.graph,
             activation,
             forward=functools.partial(lease.network.forward, activation),
         )

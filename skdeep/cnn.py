@@ -13,7 +13,7 @@ from ._keras import get_keras
 from ._validation import CNN_CONSTRAINTS
 from .architectures import cnn_network, copy_model, transfer_network
 from .architectures.cnn import resized_shape, set_fine_tuning, trainable_flags
-from .base import KerasClassifierBase, compile_dtype
+from .base import KerasClassifierBase, default_float
 
 CNN_PARAMETERS = """\
 filters : tuple of int, default=(32, 64)
@@ -553,7 +553,7 @@ class CNNClassifier(KerasClassifierBase):
         encoder = self._target_encoder
         logits = self._output_is_logits()
         loss = make_loss(self.loss, encoder.kind, from_logits=logits, dtype=self._dtype)
-        with compile_dtype(self._dtype):
+        with default_float(self._dtype):
             self._compile(model, loss, encoder.kind)
         self.model_ = model
 

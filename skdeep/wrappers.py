@@ -13,7 +13,6 @@ pipeline step does, so the estimators keep explicit ``__init__`` signatures and
 scikit-learn's unmodified ``get_params`` and ``clone``.
 """
 
-import contextlib
 import inspect
 import sys
 import warnings
@@ -36,13 +35,13 @@ from ._encoding import (
     stack_targets,
 )
 from ._keras import get_keras
-from ._networks import Lease, Network
-from ._predict import Predictor
+from ._networks import Lease, Network, graph_view
+from ._networks import sample_shape as _sample_shape
 from ._validation import WRAPPER_CONSTRAINTS, check_finite_target
 from .base import (
     KerasClassifierBase,
     KerasRegressorBase,
-    compile_dtype,
+    default_float,
     make_optimizer,
 )
 
@@ -268,39 +267,6 @@ class ModelBuilder:
         return f"ModelBuilder({', '.join(args)})"
 
 
-@contextlib.contextmanager
-def _default_float(dtype):
-    """Make ``dtype`` the default of layers and inputs a builder creates.
-
-    The dtype policy is thread-local in Keras but ``floatx`` (the default of
-    ``keras.Input``) is global; the base builds under a process-wide lock, so
-    skdeep's own builds never see each other's setting.
-    """
-    keras = get_keras()
-    floatx, policy = keras.config.floatx(), keras.config.dtype_policy()
-    keras.config.set_floatx(dtype)
-    keras.config.set_dtype_policy(dtype)
-    try:
-        yield
-    finally:
-        keras.config.set_floatx(floatx)
-        keras.config.set_dtype_policy(policy)
-
-
-def _sample_shape(model):
-    """One sample's input shape (None for a free axis), or None if unknown."""
-    inputs = getattr(model, "inputs", None)
-    if inputs:
-        return tuple(inputs[0].shape[1:])
-    try:
-        shape = model.get_build_config()["input_shape"]
-    except (AttributeError, KeyError, TypeError):
-        return None
-    if isinstance(shape, dict):
-        return None
-    return tuple(shape[1:])
-
-
 def _input_shapes(model):
     """``{input name: one sample's shape}`` of a graph model with several
     inputs, in the order of ``model.inputs``; None for one input."""
@@ -397,22 +363,7 @@ def _select_columns(X, columns, name):
 
 
 def _graph_view(model, dtype):
-    """``model`` itself if it is a graph (Functional or Sequential); for a
-    subclassed model, a Functional view of it for inference, sharing its
-    layers (the fast predictor and the metrics need a graph's inputs)."""
-    if getattr(model, "inputs", None):
-        return model
-    shape = _sample_shape(model)
-    if shape is None:
-        raise TypeError(
-            f"The {type(model).__name__} model was built on several inputs; a "
-            "subclassed model takes one. Write a model with several inputs as a "
-            "Functional model: keras.Model(inputs={name: keras.Input(...), ...}, "
-            "outputs=...)."
-        )
-    keras = get_keras()
-    inputs = keras.Input(shape, dtype=dtype)
-    return keras.Model(inputs, model(inputs))
+    return graph_view(model, dtype)
 
 
 def _same(value, default):
@@ -515,7 +466,7 @@ class _WrapperMixin:
             encoder = self._match_encoder_to(model, encoder, dtype)
             if not getattr(model, "compiled", False):
                 # Compiled as a fit would, for partial_fit to train on.
-                with compile_dtype(dtype):
+                with default_float(dtype):
                     self._compile(model, self._make_loss(encoder, dtype), encoder.kind)
             optimizer = getattr(model, "optimizer", None)
             if optimizer is not None and not optimizer.built:
@@ -699,7 +650,7 @@ class _WrapperMixin:
                 "metrics": _metrics_list(self.metrics),
             }
             try:
-                with _default_float(dtype):
+                with default_float(dtype, layers=True):
                     model = builder(**meta)
             except Exception as exc:
                 if encoder.kind != "multioutput":
@@ -958,16 +909,6 @@ class _WrapperMixin:
             return super()._new_network(X, encoder, dtype, rng)
         finally:
             del self._fit_encoder
-
-    def _metric_logs(self, model, encoder, dtype, *args):
-        if not self.metrics:
-            return None
-        view = _graph_view(model, dtype)
-        return super()._metric_logs(view, encoder, dtype, *args)
-
-    def _predictor_for(self, lease, encoder, dtype):
-        view = _graph_view(lease.network.model, dtype)
-        return Predictor(view, self._final_activation(encoder))
 
 
 def _is_indicator(y):

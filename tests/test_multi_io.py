@@ -360,3 +360,16 @@ def test_a_compiled_linear_output_without_logits_warns(tables):
     model.compile("adam", "sparse_categorical_crossentropy")
     with pytest.warns(UserWarning, match="from_logits"):
         KerasClassifier(model, epochs=2, random_state=0).fit(X["num"], kind)
+
+
+def test_a_regressor_on_several_inputs_in_a_pipeline_and_a_search(tables):
+    _, frame, _, _ = tables
+    y = frame["n0"] - 2 * frame["e1"]
+    reg = KerasRegressor(two_inputs, input_columns=COLUMNS, **FAST)
+    pipe = make_pipeline(StandardScaler().set_output(transform="pandas"), reg)
+    search = GridSearchCV(pipe, {"kerasregressor__model__units": [4, 8]}, cv=2)
+    search.fit(frame, y)
+    assert search.best_score_ > 0.8
+    best = search.best_estimator_[-1]
+    assert clone(best).get_params()["input_columns"] == COLUMNS
+    assert search.predict(frame).shape == (160,)

@@ -888,3 +888,20 @@ def test_predict_keywords_batch_size_and_callbacks(Estimator):
         est.predict(X, verbose=0)
     with pytest.raises(ValueError, match="positive int"):
         est.predict(X, batch_size=0)
+
+
+def test_a_regressors_monitoring_callbacks_infer_their_mode_from_the_metric():
+    import keras
+
+    X, y = make_regression(n_samples=120, n_features=5, random_state=0)
+    stop = keras.callbacks.EarlyStopping(monitor="val_mae", patience=2)
+    reg = KerasRegressor(
+        ModelBuilder(mlp, units=4),
+        metrics=["mae"],
+        early_stopping=True,
+        epochs=5,
+        random_state=0,
+    )
+    reg.fit(X, y, callbacks=[stop])
+    assert stop.mode == "min"
+    assert "val_mae" in reg.history_
