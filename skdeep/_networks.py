@@ -132,8 +132,9 @@ class Network:
 
     def refs(self):
         """References to the model, less those of the cached forward functions
-        (each holds one)."""
-        return sys.getrefcount(self.model) - len(self._forwards)
+        (each holds one) and of the graph (the model itself, once asked for)."""
+        own = len(self._forwards) + (self._graph is self.model)
+        return sys.getrefcount(self.model) - own
 
 
 class Lease:

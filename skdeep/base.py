@@ -3,11 +3,14 @@
 A leaf estimator (dense, CNN, sequence, bring-your-own) defines its
 ``__init__``, its parameter constraints, and one hook, ``_build_network``;
 input-shaped leaves also override ``_check_X_y``/``_check_X``; leaves with
-data-driven ``"auto"`` training settings override ``_fit_setting`` (epochs,
-batch size, patience) and ``_schedule_callbacks`` (a learning-rate
-schedule); ``_match_encoder_to`` adapts the target encoding to a built network
-(the wrappers' two-unit softmax) and ``_predict_rows`` bounds the rows of one
-forward pass (the CNN's large feature maps). Everything else (target encoding,
+data-driven ``"auto"`` parameters resolve them in ``_resolve_auto`` and give
+training settings in ``_fit_setting`` (epochs, batch size, patience) and
+``_schedule_callbacks`` (a learning-rate schedule); ``_continue_from``
+prepares a warm start (the CNN's next transfer-learning stage);
+``_match_encoder_to`` adapts the target encoding to a built network (the
+wrappers' two-unit softmax, logits, several outputs) and ``_predict_rows``
+bounds the rows of one forward pass (the CNN's large feature maps). The full
+list is in the developer notes (docs/developers.rst). Everything else (target encoding,
 seeding, the training loop, early stopping, history, warm starts,
 ``partial_fit``, per-call ``fit``/``predict`` keywords, scikit-learn's
 callbacks, safe failure, fast prediction, pickling) lives here, once.
@@ -158,13 +161,16 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
     # -- hooks for leaves ---------------------------------------------------
 
     @abstractmethod
-    def _build_network(self, input_shape, n_outputs, output_activation, dtype, seed, X):
+    def _build_network(
+        self, input_shape, n_outputs, output_activation, dtype, seed, X, encoder
+    ):
         """Return an uncompiled ``keras.Model`` for one sample of ``input_shape``.
 
         ``output_activation`` is None for logits; ``seed`` seeds initializers and
         dropout; ``X`` is the validated training input, for layers that adapt to
-        data (``TextVectorization``, ``Normalization``). Called inside a seeded
-        context.
+        data (``TextVectorization``, ``Normalization``); ``encoder`` is the
+        fitted target encoder (classes, kinds of outputs). Called inside a
+        seeded context.
         """
 
     def _check_X_y(self, X, y, reset):
@@ -335,7 +341,9 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             X, y = self._check_X_y(X, y, reset=not continuing)
             check_finite_target(y)
             sample_weight = check_sample_weight(sample_weight, X)
+        self._resolve_auto(X, len(y), reset=not continuing)
         if continuing:
+            self._continue_from()
             encoder, dtype, rng = self._target_encoder, self._dtype, self._rng
             ensure_compiled_in(self.model_, dtype)
             lease = self._current_lease()
@@ -577,6 +585,16 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             return overrides[name]
         return self._fit_setting(name)
 
+    def _resolve_auto(self, X, n_samples, *, reset):
+        """Resolve the leaf's data-driven ``"auto"`` parameters for this fit
+        (into ``resolved_params_``), from the validated training input ``X``
+        (a stream's first batch) of ``n_samples`` rows; ``reset`` for a new
+        model, else a continuing fit."""
+
+    def _continue_from(self):
+        """Prepare the fitted model for a continuing fit (warm start or
+        ``partial_fit``), e.g. a new stage of transfer learning."""
+
     def _fit_setting(self, name):
         """The value of training parameter ``name`` (``epochs``,
         ``batch_size``, ``patience``) for this fit: the parameter itself, or
@@ -637,6 +655,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
                     dtype,
                     seed,
                     X,
+                    encoder,
                 )
             matched[0] = self._match_encoder_to(model, encoder, dtype)
             return model

@@ -390,19 +390,9 @@ class CNNClassifier(KerasClassifierBase):
     # -- input: images in three forms --------------------------------------------
 
     def _check_X_y(self, X, y, reset):
-        X, y = self._as_images(X, y, reset=reset)
-        self._resolve_auto(len(X), reset=reset)
-        return X, y
+        return self._as_images(X, y, reset=reset)
 
-    def _scan_stream(self, stream, y, sample_weight, continuing):
-        X, y_all, sample_weight, shape = super()._scan_stream(
-            stream, y, sample_weight, continuing
-        )
-        # The rule counts the images of the whole stream, not of its first batch.
-        self._resolve_auto(len(y_all), reset=not continuing)
-        return X, y_all, sample_weight, shape
-
-    def _resolve_auto(self, n_samples, *, reset):
+    def _resolve_auto(self, X, n_samples, *, reset):
         """Set ``resolved_params_``: the value of each ``"auto"`` parameter
         for ``n_samples`` training images of the fitted shape, explicit
         values as they are. A continuing fit re-resolves only epochs and batch
@@ -528,10 +518,9 @@ class CNNClassifier(KerasClassifierBase):
 
     # -- network -----------------------------------------------------------------
 
-    def _fit_steps(self, X, y, sample_weight, incremental, continuing, classes):
-        if continuing and self.base_model is not None:
+    def _continue_from(self):
+        if self.base_model is not None:
             self._follow_fine_tune_from()
-        return super()._fit_steps(X, y, sample_weight, incremental, continuing, classes)
 
     def _follow_fine_tune_from(self):
         """Stage two of transfer learning: a warm-start fit after
@@ -581,7 +570,9 @@ class CNNClassifier(KerasClassifierBase):
                 )
         return base
 
-    def _build_network(self, input_shape, n_outputs, output_activation, dtype, seed, X):
+    def _build_network(
+        self, input_shape, n_outputs, output_activation, dtype, seed, X, encoder
+    ):
         resolved = self.resolved_params_
         shared = {
             "dense_layer_sizes": tuple(self.dense_layer_sizes),

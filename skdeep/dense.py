@@ -107,7 +107,9 @@ class _DenseMixin:
             return auto_l2(X.shape[0] if n is None else n)
         return self.l2
 
-    def _build_network(self, input_shape, n_outputs, output_activation, dtype, seed, X):
+    def _build_network(
+        self, input_shape, n_outputs, output_activation, dtype, seed, X, encoder
+    ):
         return dense_network(
             input_shape,
             n_outputs,

@@ -330,14 +330,15 @@ default="auto"
     # -- input ---------------------------------------------------------------
 
     def _check_X_y(self, X, y, reset):
-        X, y = self._check_input_and_target(X, y, reset)
+        return self._check_input_and_target(X, y, reset)
+
+    def _resolve_auto(self, X, n_samples, *, reset):
         if reset:
             steps = self.sequence_shape_[0] if self.input_kind_ == "series" else None
             self.resolved_params_ = auto.resolve(
                 self.get_params(deep=False), self.input_kind_, X, steps
             )
             self.cell_ = self.resolved_params_["cell"]
-        return X, y
 
     def _check_input_and_target(self, X, y, reset):
         if reset:
@@ -445,7 +446,9 @@ default="auto"
             )
         ]
 
-    def _build_network(self, input_shape, n_outputs, output_activation, dtype, seed, X):
+    def _build_network(
+        self, input_shape, n_outputs, output_activation, dtype, seed, X, encoder
+    ):
         kind, settings = self.input_kind_, self.resolved_params_
         cell = settings["cell"]
         if cell == "fcn":

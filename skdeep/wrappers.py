@@ -620,14 +620,15 @@ class _WrapperMixin:
         if expected is not None:
             _check_shape(X.shape[1:], expected, "X")
 
-    def _build_network(self, input_shape, n_outputs, output_activation, dtype, seed, X):
+    def _build_network(
+        self, input_shape, n_outputs, output_activation, dtype, seed, X, encoder
+    ):
         keras = get_keras()
         meta = {
             "input_shape": input_shape,
             "n_outputs": n_outputs,
             "output_activation": output_activation,
         }
-        encoder = self._fit_encoder
         if not is_regressor(self):
             # One sigmoid unit for two classes; otherwise a unit per class/label.
             meta["n_classes"] = (
@@ -867,8 +868,7 @@ class _WrapperMixin:
         return meta
 
     def _compile(self, model, loss, kind):
-        self._user_compiled = bool(getattr(model, "compiled", False))
-        if not self._user_compiled:
+        if not getattr(model, "compiled", False):
             if kind != "multioutput":
                 return super()._compile(model, loss, kind)
             # Several outputs: Keras computes each output's metrics, named as
@@ -900,15 +900,6 @@ class _WrapperMixin:
                 stacklevel=5,
             )
         return None
-
-    def _new_network(self, X, encoder, dtype, rng):
-        # The target's encoder, for a SciKeras builder's meta and
-        # compile_kwargs, while the network is built.
-        self._fit_encoder = encoder
-        try:
-            return super()._new_network(X, encoder, dtype, rng)
-        finally:
-            del self._fit_encoder
 
 
 def _is_indicator(y):
