@@ -567,7 +567,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         rows are: ``(X_val, y_val_encoded, weights)``."""
         X_val, y_val, *rest = given
         X_val = self._check_X(X_val)
-        y_val = np.asarray(y_val)
+        y_val = np.asarray(stack_targets(y_val, X_val))
         check_finite_target(y_val)
         if _rows.n_rows(X_val) != len(y_val):
             raise ValueError(

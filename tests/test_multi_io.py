@@ -373,3 +373,15 @@ def test_a_regressor_on_several_inputs_in_a_pipeline_and_a_search(tables):
     best = search.best_estimator_[-1]
     assert clone(best).get_params()["input_columns"] == COLUMNS
     assert search.predict(frame).shape == (160,)
+
+
+def test_early_stopping_and_validation_data_with_several_inputs_and_outputs(tables):
+    X, _, flag, kind = tables
+    clf = KerasClassifier(two_heads, early_stopping=True, metrics=["accuracy"], **FAST)
+    clf.fit(X, [flag, kind])
+    assert {"val_loss", "val_flag_accuracy", "val_kind_loss"} <= set(clf.history_)
+    held_out = ({k: v[:40] for k, v in X.items()}, [flag[:40], kind[:40]])
+    clf.fit(X, [flag, kind], validation_data=held_out, epochs=3)
+    assert len(clf.history_["val_loss"]) == 3
+    weighted = clone(clf).set_params(class_weight="balanced", early_stopping=False)
+    assert weighted.fit(X, [flag, kind], epochs=2).n_iter_ == 2
