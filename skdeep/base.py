@@ -153,7 +153,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
     _reuse_networks = False
     # The fitted state is every public attribute ending in "_" (model_ among
     # them) and these private ones; pickle and skdeep.save keep exactly this
-    # (see fitted_state and restore_fitted).
+    # (see _fitted_state_names and _restore_fitted).
     _private_fitted_state = ("_target_encoder", "_dtype", "_rng")
     # Hold compiled functions: rebuilt on demand from the fitted state.
     _caches = ("_lease", "_predictor")
@@ -226,7 +226,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         tags.target_tags.multi_output = True
         return tags
 
-    def fitted_state_names(self):
+    def _fitted_state_names(self):
         """Names of the fitted attributes this estimator holds: the public ones
         ending in ``_`` and the private ones of ``_private_fitted_state``."""
         return [

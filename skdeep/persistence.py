@@ -154,7 +154,7 @@ def _state(estimator):
     """The estimator's fitted state (but for model_, which Keras saves) as
     JSON data: the same attributes that pickling keeps."""
     state = {}
-    for name in estimator.fitted_state_names():
+    for name in estimator._fitted_state_names():
         value = getattr(estimator, name)
         if name == "model_":
             continue

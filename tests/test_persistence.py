@@ -165,11 +165,11 @@ def test_pickle_and_save_keep_the_same_fitted_state(fitted, tmp_path):
     clf, X = fitted
     skdeep.save(clf, tmp_path / "m.keras")
     copies = [pickle.loads(pickle.dumps(clf)), skdeep.load(tmp_path / "m.keras")]
-    names = set(clf.fitted_state_names())
+    names = set(clf._fitted_state_names())
     assert {"model_", "classes_", "history_", "_target_encoder", "_rng"} <= names
     kind, keys, pos, *_ = clf._rng.get_state()
     for copy in copies:
-        assert set(copy.fitted_state_names()) == names
+        assert set(copy._fitted_state_names()) == names
         # The shuffling generator as the fit left it, not a fresh one.
         copy_kind, copy_keys, copy_pos, *_ = copy._rng.get_state()
         assert (copy_kind, copy_pos) == (kind, pos)
