@@ -162,16 +162,33 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
 
     @abstractmethod
     def _build_network(
-        self, input_shape, n_outputs, output_activation, dtype, seed, X, encoder
+        self,
+        input_shape,
+        n_outputs,
+        output_activation,
+        dtype,
+        seed,
+        X,
+        encoder,
+        adapted=None,
     ):
         """Return an uncompiled ``keras.Model`` for one sample of ``input_shape``.
 
         ``output_activation`` is None for logits; ``seed`` seeds initializers and
         dropout; ``X`` is the validated training input, for layers that adapt to
-        data (``TextVectorization``, ``Normalization``); ``encoder`` is the
-        fitted target encoder (classes, kinds of outputs). Called inside a
-        seeded context.
+        data; ``encoder`` is the fitted target encoder (classes, kinds of
+        outputs); ``adapted`` is what :meth:`_adapt` learnt from ``X`` (e.g. a
+        vocabulary). Called inside a seeded context, which holds the
+        process-wide seeding lock: learn from data in :meth:`_adapt` instead.
         """
+
+    def _adapt(self, X):
+        """What the network's data-dependent layers learn from the training
+        input ``X`` (e.g. a text vocabulary), computed before the network is
+        built and outside the seeding lock, so that threads fitting models at
+        once do not wait for each other; passed to :meth:`_build_network` as
+        ``adapted``. None by default."""
+        return None
 
     def _check_X_y(self, X, y, reset):
         """Validate training input; return ``(X, y)`` as the network takes them."""
@@ -645,6 +662,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         logits = self._output_is_logits()
         input_shape = _input_shape(X)
         matched = [encoder]
+        adapted = self._adapt(X)
 
         def build():
             with seeded(seed):
@@ -656,6 +674,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
                     seed,
                     X,
                     encoder,
+                    adapted=adapted,
                 )
             matched[0] = self._match_encoder_to(model, encoder, dtype)
             return model

@@ -571,7 +571,15 @@ class CNNClassifier(KerasClassifierBase):
         return base
 
     def _build_network(
-        self, input_shape, n_outputs, output_activation, dtype, seed, X, encoder
+        self,
+        input_shape,
+        n_outputs,
+        output_activation,
+        dtype,
+        seed,
+        X,
+        encoder,
+        adapted=None,
     ):
         resolved = self.resolved_params_
         shared = {

@@ -108,7 +108,15 @@ class _DenseMixin:
         return self.l2
 
     def _build_network(
-        self, input_shape, n_outputs, output_activation, dtype, seed, X, encoder
+        self,
+        input_shape,
+        n_outputs,
+        output_activation,
+        dtype,
+        seed,
+        X,
+        encoder,
+        adapted=None,
     ):
         return dense_network(
             input_shape,

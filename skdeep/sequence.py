@@ -447,7 +447,15 @@ default="auto"
         ]
 
     def _build_network(
-        self, input_shape, n_outputs, output_activation, dtype, seed, X, encoder
+        self,
+        input_shape,
+        n_outputs,
+        output_activation,
+        dtype,
+        seed,
+        X,
+        encoder,
+        adapted=None,
     ):
         kind, settings = self.input_kind_, self.resolved_params_
         cell = settings["cell"]
@@ -464,14 +472,11 @@ default="auto"
                 seed=seed,
             )
         if cell == "bag":
-            return self._bag_network(kind, n_outputs, output_activation, dtype, seed, X)
-        vocabulary = None
-        if kind == "text":
-            vocabulary = text_vocabulary(X, self.max_tokens)
-            _check_vocabulary(vocabulary, kind)
-        elif kind == "tokens":
-            vocabulary = token_vocabulary(X, self.max_tokens)
-            _check_vocabulary(vocabulary, kind)
+            vocabulary, idf = adapted
+            return self._bag_network(
+                kind, n_outputs, output_activation, dtype, seed, vocabulary, idf
+            )
+        vocabulary = adapted
         return sequence_network(
             input_shape,
             n_outputs,
@@ -495,12 +500,28 @@ default="auto"
             seed=seed,
         )
 
-    def _bag_network(self, kind, n_outputs, output_activation, dtype, seed, X):
+    def _adapt(self, X):
+        # The vocabulary (and, for a bag of n-grams, its IDF weights).
+        kind, cell = self.input_kind_, self.resolved_params_["cell"]
+        if cell == "fcn" or kind not in ("text", "tokens"):
+            return None
+        if cell == "bag":
+            if kind == "text":
+                vocabulary, idf = bag_vocabulary(X, self.max_tokens, self.ngrams)
+            else:
+                vocabulary, idf = token_bag_vocabulary(X, self.max_tokens)
+            _check_vocabulary(vocabulary, kind)
+            return vocabulary, idf
         if kind == "text":
-            vocabulary, idf = bag_vocabulary(X, self.max_tokens, self.ngrams)
+            vocabulary = text_vocabulary(X, self.max_tokens)
         else:
-            vocabulary, idf = token_bag_vocabulary(X, self.max_tokens)
+            vocabulary = token_vocabulary(X, self.max_tokens)
         _check_vocabulary(vocabulary, kind)
+        return vocabulary
+
+    def _bag_network(
+        self, kind, n_outputs, output_activation, dtype, seed, vocabulary, idf
+    ):
         settings = self.resolved_params_
         return bag_network(
             n_outputs,

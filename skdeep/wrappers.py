@@ -621,7 +621,15 @@ class _WrapperMixin:
             _check_shape(X.shape[1:], expected, "X")
 
     def _build_network(
-        self, input_shape, n_outputs, output_activation, dtype, seed, X, encoder
+        self,
+        input_shape,
+        n_outputs,
+        output_activation,
+        dtype,
+        seed,
+        X,
+        encoder,
+        adapted=None,
     ):
         keras = get_keras()
         meta = {

@@ -45,3 +45,35 @@ def test_two_estimators_fitted_in_two_threads():
     assert fitted[0].n_features_in_ == 5 and fitted[1].n_features_in_ == 8
     np.testing.assert_allclose(fitted[0].predict_proba(X1), expected[0], atol=1e-6)
     np.testing.assert_allclose(fitted[1].predict_proba(X2), expected[1], atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("cell", "learner"), [("gru", "text_vocabulary"), ("bag", "bag_vocabulary")]
+)
+def test_text_vocabulary_is_learnt_outside_the_seeding_lock(monkeypatch, cell, learner):
+    """Threads fitting text models at once do not wait for each other's
+    vocabulary: it is learnt before the seeded build, without the lock."""
+    import threading
+
+    from skdeep import SequenceClassifier, base, sequence
+
+    free = []
+    original = getattr(sequence, learner)
+
+    def spy(*args, **kwargs):
+        def try_lock():
+            taken = base._SEED_LOCK.acquire(blocking=False)
+            if taken:
+                base._SEED_LOCK.release()
+            free.append(taken)
+
+        other = threading.Thread(target=try_lock)
+        other.start()
+        other.join(timeout=30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sequence, learner, spy)
+    X = np.array(["good film", "bad film", "great plot", "dull plot"] * 5, dtype=object)
+    y = np.arange(20) % 2
+    SequenceClassifier(cell=cell, epochs=1, random_state=0).fit(X, y)
+    assert free == [True]
