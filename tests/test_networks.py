@@ -11,6 +11,9 @@ from skdeep._networks import POOL, NetworkPool, architecture_key
 
 @pytest.fixture
 def pool():
+    # Estimators of earlier tests give their networks back when collected:
+    # collect them now, so that they do not land in the pool mid-test.
+    gc.collect()
     POOL.clear()
     yield POOL
     POOL.clear()
