@@ -49,31 +49,29 @@ def stack_targets(y, X):
     """
     if not isinstance(y, (list, tuple)):
         return y
-    n_samples = _rows.n_samples(X)
+    n = _rows.n_samples(X)
     if not (
-        isinstance(y, (list, tuple))
-        and len(y) != n_samples
+        len(y) != n
         and len(y) > 0
         and all(hasattr(part, "shape") and len(part.shape) >= 1 for part in y)
     ):
         return y
     blocks = [np.asarray(part) for part in y]
-    n = n_samples
     if any(len(b) != n for b in blocks) or any(b.ndim > 2 for b in blocks):
         raise ValueError(
             "y given as a list takes one array per output, each of shape "
             f"(n_samples,) or (n_samples, n_columns) with n_samples={n}; got "
             f"shapes {[b.shape for b in blocks]}."
         )
-    blocks = [b.reshape(n, -1) for b in blocks]
+    return _side_by_side([b.reshape(n, -1) for b in blocks])
+
+
+def _side_by_side(blocks):
+    """2-D blocks of the same rows joined column-wise; an object array when
+    their dtypes differ, so that labels of several types keep their own."""
     if len({b.dtype for b in blocks}) == 1:
         return np.hstack(blocks)
-    out = np.empty((n, sum(b.shape[1] for b in blocks)), dtype=object)
-    start = 0
-    for b in blocks:
-        out[:, start : start + b.shape[1]] = b
-        start += b.shape[1]
-    return out
+    return np.hstack([b.astype(object) for b in blocks])
 
 
 def make_loss(loss, kind, from_logits, dtype):
@@ -375,12 +373,7 @@ class MultiOutputEncoder:
     def labels(self, probas):
         """Labels of every output, one column each, in their own types."""
         columns = [p.labels(q) for p, q in zip(self.parts, probas, strict=True)]
-        if len({c.dtype for c in columns}) == 1:
-            return np.column_stack(columns)
-        out = np.empty((len(columns[0]), len(columns)), dtype=object)
-        for j, column in enumerate(columns):
-            out[:, j] = column
-        return out
+        return _side_by_side([c.reshape(len(c), -1) for c in columns])
 
     def values(self, outs):
         """Regressor outputs in the user's units, side by side."""

@@ -42,7 +42,7 @@ _STDERR_FD = 2
 # One redirection at a time for the whole process: nested and concurrent
 # callers (threads) share it, and the last one out restores descriptor 2.
 _quiet_lock = threading.Lock()
-_quiet = {"depth": 0, "saved": None, "sink": None, "file": None}
+_quiet = {"depth": 0, "saved": None, "file": None}
 
 
 def _start_quiet():
@@ -62,7 +62,7 @@ def _start_quiet():
             sink.seek(0)
             sink.truncate()
             os.dup2(sink.fileno(), _STDERR_FD)
-            _quiet.update(saved=saved, sink=sink)
+            _quiet["saved"] = saved
         _quiet["depth"] += 1
         return True
 
@@ -72,7 +72,7 @@ def _stop_quiet():
         _quiet["depth"] -= 1
         if _quiet["depth"]:
             return
-        saved, sink = _quiet["saved"], _quiet["sink"]
+        saved, sink = _quiet["saved"], _quiet["file"]
         os.dup2(saved, _STDERR_FD)
         os.close(saved)
         sink.seek(0)

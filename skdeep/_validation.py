@@ -304,9 +304,9 @@ def check_sample_weight(sample_weight, X):
     Returns float64 weights (ones if None), never the caller's array.
     """
     from ._compat import sklearn_check_sample_weight
-    from ._rows import is_dict, n_rows
+    from ._rows import is_dict, n_samples
 
-    n = n_rows(X) if hasattr(X, "shape") or is_dict(X) else len(X)
+    n = n_samples(X)
     if isinstance(sample_weight, Real):
         sample_weight = np.full(n, float(sample_weight))
     if sample_weight is not None:

@@ -42,7 +42,7 @@ from ._encoding import (
 from ._keras import check_not_forked, get_keras
 from ._metrics import evaluate_metrics, resolve_metric
 from ._networks import POOL, Lease, Network
-from ._predict import PREDICT_CHUNK, Predictor, input_names
+from ._predict import PREDICT_CHUNK, Predictor, as_input_list
 from ._validation import (
     BOOLEAN,
     NONE,
@@ -740,19 +740,18 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         graph = lease.network.graph
 
         def forward(X_part):
-            outputs = []
-            for chunk in _rows.chunks(X_part, PREDICT_CHUNK):
-                chunk = _rows.densify(chunk, dtype)
-                if isinstance(chunk, dict):
-                    chunk = [chunk[name] for name in input_names(graph)]
-                args = chunk if isinstance(chunk, list) else [chunk]
-                outputs.append(np.asarray(compiled(*args)))
-            return np.concatenate(outputs)
+            # evaluate_metrics passes at most PREDICT_CHUNK rows at a time.
+            X_part = _rows.densify(X_part, dtype)
+            if _rows.is_dict(X_part):
+                return np.asarray(compiled(*as_input_list(graph, X_part)))
+            return np.asarray(compiled(X_part))
 
         def logs():
             out = {}
             for prefix, X_part, y_part, sw_part in parts:
-                values = evaluate_metrics(metrics, forward, X_part, y_part, sw_part)
+                values = evaluate_metrics(
+                    metrics, forward, X_part, y_part, sw_part, batch_rows=PREDICT_CHUNK
+                )
                 out.update({prefix + k: v for k, v in values.items()})
             return out
 
@@ -844,12 +843,10 @@ class _ImportFirst:
 
 
 def _input_shape(X):
-    """One sample's shape (a dict or list of them for several inputs), or
-    None if ``X`` has none (ragged token lists)."""
+    """One sample's shape (a dict of them by name for several inputs), or
+    None if ``X`` has none."""
     if _rows.is_dict(X):
         return {k: _input_shape(v) for k, v in X.items()}
-    if isinstance(X, (list, tuple)):
-        return [_input_shape(v) for v in X]
     return tuple(X.shape[1:]) if hasattr(X, "shape") else None
 
 

@@ -8,7 +8,6 @@ import scipy.sparse as sp
 from sklearn.utils.validation import validate_data
 
 from ._docstring import TRAINING_PARAMETERS, fill_doc
-from ._encoding import make_loss
 from ._keras import get_keras
 from ._validation import CNN_CONSTRAINTS
 from .architectures import cnn_network, copy_model, transfer_network
@@ -540,8 +539,7 @@ class CNNClassifier(KerasClassifierBase):
         base = next(layer for layer in model.layers if isinstance(layer, keras.Model))
         set_fine_tuning(base, self.fine_tune_from)
         encoder = self._target_encoder
-        logits = self._output_is_logits()
-        loss = make_loss(self.loss, encoder.kind, from_logits=logits, dtype=self._dtype)
+        loss = self._make_loss(encoder, self._dtype)
         with default_float(self._dtype):
             self._compile(model, loss, encoder.kind)
         self.model_ = model

@@ -362,10 +362,6 @@ def _select_columns(X, columns, name):
     return part
 
 
-def _graph_view(model, dtype):
-    return graph_view(model, dtype)
-
-
 def _same(value, default):
     return type(value) is type(default) and value == default
 
@@ -462,7 +458,7 @@ class _WrapperMixin:
         if is_keras_model(self.model):
             model = self.model
             self._check_sample_shape(_rows.cut(X, 0, 0), model)
-            self._check_outputs(_graph_view(model, dtype), encoder)
+            self._check_outputs(graph_view(model, dtype), encoder)
             encoder = self._match_encoder_to(model, encoder, dtype)
             if not getattr(model, "compiled", False):
                 # Compiled as a fit would, for partial_fit to train on.
@@ -680,7 +676,7 @@ class _WrapperMixin:
             # Unbuilt Sequential or subclassed model: build it on the data's shape.
             model(_symbolic_inputs(keras, input_shape, dtype))
         self._check_sample_shape(_rows.cut(X, 0, 0), model)
-        self._check_outputs(_graph_view(model, dtype), encoder)
+        self._check_outputs(graph_view(model, dtype), encoder)
         return model
 
     def _compile_kwargs_loss(self, encoder, dtype):
@@ -713,7 +709,8 @@ class _WrapperMixin:
         units, or one output per target column (or block of columns)."""
         outputs = model.outputs
         if len(outputs) > 1:
-            self._split_targets(encoder, outputs, model)  # raises if they do not
+            # Checked output by output when the target encoder is split among
+            # them (_match_encoder_to, which always follows).
             return
         if encoder.kind == "multioutput":
             raise ValueError(
@@ -781,7 +778,7 @@ class _WrapperMixin:
         output for several outputs; for each classifier output, two classes on
         a two-unit output (integer or, for a categorical loss, one-hot
         targets), and class scores (logits) on a linear one."""
-        view = _graph_view(model, dtype)
+        view = graph_view(model, dtype)
         outputs = list(view.outputs)
         compiled = bool(getattr(model, "compiled", False))
         if len(outputs) == 1:
@@ -824,8 +821,7 @@ class _WrapperMixin:
             if not encoder.from_logits:
                 warnings.warn(
                     f"The model's output {_layer_name(output)!r} ends in a linear "
-                    "layer, "
-                    "but it was compiled with a loss that takes probabilities "
+                    "layer, but it was compiled with a loss that takes probabilities "
                     "(from_logits is not set), so its outputs are read as "
                     "probabilities. Compile with e.g. keras.losses."
                     "SparseCategoricalCrossentropy(from_logits=True), or end the "
