@@ -692,6 +692,11 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         the estimator's ``loss`` and the target ``encoder``."""
         if encoder.kind == "multioutput":
             return encoder.losses(self.loss, self._output_is_logits(), dtype)
+        if isinstance(self.loss, (list, tuple, dict)):
+            raise ValueError(
+                f"loss={self.loss!r} gives one loss per output, but the model has "
+                "one output: pass one loss (a name, a function or a Loss)."
+            )
         from_logits = self._output_is_logits() or getattr(encoder, "from_logits", False)
         return make_loss(self.loss, encoder.kind, from_logits=from_logits, dtype=dtype)
 
@@ -731,6 +736,11 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             # Several outputs: Keras computes each output's metrics in the
             # training step (see the wrappers' _compile).
             return None
+        if isinstance(self.metrics, dict):
+            raise ValueError(
+                f"metrics={self.metrics!r} gives metrics by output name, but the "
+                "model has one output: pass a list of metrics."
+            )
         y_enc = parts[0][2]
         one_hot = getattr(y_enc, "ndim", 1) == 2 and encoder.kind == "multiclass"
         metrics = [resolve_metric(m, encoder.kind, one_hot) for m in self.metrics]

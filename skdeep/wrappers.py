@@ -658,15 +658,24 @@ class _WrapperMixin:
                 with default_float(dtype, layers=True):
                     model = builder(**meta)
             except Exception as exc:
-                if encoder.kind != "multioutput":
-                    raise
-                raise ValueError(
-                    f"y has {len(encoder.parts)} columns of labels, one per output "
-                    "of a model with several outputs, so the builder got "
-                    f"n_outputs={encoder.n_outputs} (a list, one per output), and "
-                    f"failed: {exc}. For a model with one output, pass 1-D y; "
-                    "otherwise build one output per column."
-                ) from exc
+                if encoder.kind == "multioutput":
+                    raise ValueError(
+                        f"y has {len(encoder.parts)} columns of labels, one per "
+                        "output of a model with several outputs, so the builder "
+                        f"got n_outputs={encoder.n_outputs} (a list, one per "
+                        f"output), and failed: {exc}. For a model with one output, "
+                        "pass 1-D y; otherwise build one output per column."
+                    ) from exc
+                if isinstance(input_shape, dict):
+                    raise ValueError(
+                        f"X holds {len(input_shape)} inputs {list(input_shape)} (a "
+                        "dict, or input_columns), so the builder got input_shape="
+                        f"{input_shape} (a dict of shapes by input name), and "
+                        f"failed: {exc}. For a model with one input, pass X as one "
+                        "array (and input_columns=None); otherwise build one "
+                        "keras.Input per name."
+                    ) from exc
+                raise
             if getattr(model, "optimizer", None) is compile_kwargs["optimizer"]:
                 # Compiled with the estimator's own settings: nothing ignored.
                 model._skdeep_compile_kwargs = compile_kwargs

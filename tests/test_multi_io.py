@@ -385,3 +385,25 @@ def test_early_stopping_and_validation_data_with_several_inputs_and_outputs(tabl
     assert len(clf.history_["val_loss"]) == 3
     weighted = clone(clf).set_params(class_weight="balanced", early_stopping=False)
     assert weighted.fit(X, [flag, kind], epochs=2).n_iter_ == 2
+
+
+def test_per_output_settings_on_a_one_output_model_are_refused_clearly(tables):
+    X, frame, flag, _ = tables
+    num = X["num"]
+
+    def one_input(input_shape, n_outputs, output_activation):
+        return keras.Sequential(
+            [
+                keras.Input(input_shape),
+                keras.layers.Dense(n_outputs, activation=output_activation),
+            ]
+        )
+
+    with pytest.raises(ValueError, match="one loss per output, but the model has"):
+        KerasClassifier(one_input, loss=["mse", "mae"], **FAST).fit(num, flag)
+    with pytest.raises(ValueError, match="metrics by output name, but the model"):
+        KerasClassifier(one_input, metrics={"a": ["accuracy"]}, **FAST).fit(num, flag)
+    with pytest.raises(ValueError, match="builder got input_shape="):
+        KerasClassifier(one_input, input_columns={"num": ["n0"]}, **FAST).fit(
+            frame, flag
+        )
