@@ -143,6 +143,35 @@ def detached_model(callback):
             callback._model = model
 
 
+def compile_arguments(model):
+    """The keyword arguments ``model`` was compiled with (the optimizer as the
+    model's own object), or None if it is not compiled."""
+    config = getattr(model, "_compile_config", None)
+    if config is None or not getattr(model, "compiled", False):
+        return None
+    return dict(config.config)
+
+
+def symbolic_build(model, batch):
+    """Build ``model``'s layers, compiled loss and metrics on a symbolic copy of
+    one ``(x, y, sample_weight)`` batch, as Keras's ``fit`` does first on the
+    JAX and PyTorch backends (their variables must exist before a stateless
+    or compiled step runs)."""
+    build = getattr(model, "_symbolic_build", None)
+    if build is None:
+        raise _moved("Trainer._symbolic_build", "Keras")
+    build(data_batch=batch)
+
+
+def torch_device():
+    """The device Keras's PyTorch backend puts new tensors on."""
+    try:
+        from keras.src.backend.torch.core import get_device
+    except ImportError:
+        raise _moved("keras.src.backend.torch.core.get_device", "Keras") from None
+    return get_device()
+
+
 # -- scikit-learn ------------------------------------------------------------------
 
 
@@ -178,8 +207,14 @@ def check_all():
     except AttributeError:
         raise _moved("Layer._flatten_layers", "Keras") from None
     model.compile(loss="mse")
+    if (compile_arguments(model) or {}).get("loss") != "mse":
+        raise _moved("Trainer._compile_config", "Keras")
     if compiled_loss_dtype(model, default="missing") == "missing":
         raise _moved("Model._compile_loss", "Keras")
+    if not callable(getattr(model, "_symbolic_build", None)):
+        raise _moved("Trainer._symbolic_build", "Keras")
+    if keras.config.backend() == "torch":
+        torch_device()
     if metric_direction(keras.metrics.BinaryAccuracy()) != "up":
         raise _moved("Metric._direction", "Keras")
     callback = keras.callbacks.Callback()

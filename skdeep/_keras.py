@@ -132,15 +132,22 @@ def tensorflow_started():
     return "tensorflow" in sys.modules
 
 
+# The Keras backends skdeep trains on (skdeep/_backends has one module each).
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
 def get_keras():
-    """Import Keras with the TensorFlow backend, once, and return the module.
+    """Import Keras, once, and return the module.
+
+    The backend is Keras's choice (``KERAS_BACKEND``, else ``keras.json``,
+    else TensorFlow); TensorFlow is imported only when it is the backend.
 
     Raises
     ------
     RuntimeError
-        If this process was forked after TensorFlow had started in its parent.
+        If this process was forked after the backend had started in its parent.
     ImportError
-        If Keras is configured for another backend.
+        If Keras is configured for a backend skdeep does not train on.
     """
     check_not_forked()
     keras = _state["keras"]
@@ -149,23 +156,25 @@ def get_keras():
     with _lock:
         if _state["keras"] is None:
             # Defaults only: a user's own settings win.
-            os.environ.setdefault("KERAS_BACKEND", "tensorflow")
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
             from ._threads import apply_thread_settings, configure_tensorflow
 
             apply_thread_settings()
             with quiet_native_logs():
                 import keras
-                import tensorflow
 
-            configure_tensorflow(tensorflow)
+                backend = keras.backend.backend()
+                if backend == "tensorflow":
+                    import tensorflow
 
-            if keras.backend.backend() != "tensorflow":
+            if backend not in BACKENDS:
                 raise ImportError(
-                    "skdeep needs Keras's TensorFlow backend, but Keras is set to "
-                    f"{keras.backend.backend()!r}. Set KERAS_BACKEND=tensorflow "
-                    "before importing Keras."
+                    f"skdeep trains on Keras's {', '.join(BACKENDS)} backends, but "
+                    f"Keras is set to {backend!r}. Set KERAS_BACKEND to one of them "
+                    "before importing Keras (docs/scaling.rst, 'Choosing a backend')."
                 )
+            if backend == "tensorflow":
+                configure_tensorflow(tensorflow)
             if hasattr(os, "register_at_fork"):
                 os.register_at_fork(after_in_child=_mark_child)
             _state["keras"] = keras

@@ -26,10 +26,9 @@ import weakref
 
 import numpy as np
 
-from . import _compat
+from . import _backends, _compat
 from ._keras import get_keras
 from ._predict import compiled_forward
-from ._training import CompiledLoop
 
 # Idle networks kept for reuse, all architectures together (least recently
 # returned are dropped first).
@@ -70,9 +69,101 @@ def graph_view(model, dtype=None):
     return keras.Model(inputs, model(inputs))
 
 
+# Keras layers backed by TensorFlow on every backend (vocabularies in lookup
+# tables): on JAX and PyTorch they run on the host, before the compiled network.
+HOST_LAYERS = frozenset(
+    {"TextVectorization", "StringLookup", "IntegerLookup", "Hashing", "HashedCrossing"}
+)
+# Bytes of one vectorised row of unknown length, to size the calls' chunks.
+_ROW_BYTES_GUESS = 4096
+
+
+class HostPrefix:
+    """The preprocessing layers that take a model's inputs and cannot run in a
+    JAX or PyTorch graph (``HOST_LAYERS``), run eagerly on the host.
+
+    ``prefix(X)`` maps the model's input (one array, or a list in the order of
+    ``model.inputs``) to the inputs of :attr:`core`, the rest of the model as a
+    Functional model sharing its layers. Sequences of ids of free length are
+    padded with zeros (the padding id) to a power of two steps, so that a JAX
+    network compiles for few shapes.
+    """
+
+    def __init__(self, model, layers):
+        keras = get_keras()
+        by_input = {id(layer.input): layer for layer in layers}
+        self.steps = []
+        core_inputs = []
+        for tensor in model.inputs:
+            layer = by_input.get(id(tensor))
+            self.steps.append(layer)
+            core_inputs.append(tensor if layer is None else layer.output)
+        try:
+            core = keras.Model(
+                core_inputs if len(core_inputs) > 1 else core_inputs[0],
+                model.outputs if len(model.outputs) > 1 else model.outputs[0],
+                name=f"{model.name}_core",
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"On Keras's {_backends.name()} backend, the text and lookup layers "
+                f"({', '.join(sorted(HOST_LAYERS))}) run before the compiled "
+                "network, so they must take the model's inputs directly, and those "
+                "inputs feed nothing else. Restructure the model, or use the "
+                f"TensorFlow backend. ({exc})"
+            ) from exc
+        self.core = core
+        arguments = _compat.compile_arguments(model)
+        if arguments is not None:
+            core.compile(**arguments)
+        row_bytes = 0
+        for tensor in core_inputs:
+            shape = tuple(tensor.shape[1:])
+            size = np.prod([d or _ROW_BYTES_GUESS // 8 for d in shape]) if shape else 1
+            row_bytes += int(size) * np.dtype(tensor.dtype).itemsize
+        self.row_bytes = row_bytes
+
+    def __call__(self, X):
+        keras = get_keras()
+        several = len(self.steps) > 1
+        parts = X if several else [X]
+        out = []
+        for layer, x in zip(self.steps, parts, strict=True):
+            if layer is not None:
+                x = keras.ops.convert_to_numpy(layer(np.asarray(x)))
+                if x.ndim == 2 and layer.output.shape[1] is None:
+                    x = _pad_steps(x)
+            out.append(x)
+        return out if several else out[0]
+
+
+def _pad_steps(ids):
+    from ._backends._common import bucket
+
+    steps = bucket(ids.shape[1])
+    if steps == ids.shape[1]:
+        return ids
+    return np.pad(ids, ((0, 0), (0, steps - ids.shape[1])))
+
+
+def host_prefix(model):
+    """The :class:`HostPrefix` of ``model``, or None where there is nothing to
+    run on the host (the TensorFlow backend, or no such layers)."""
+    if not _backends.current().host_preprocessing or not getattr(model, "inputs", None):
+        return None
+    layers = [layer for layer in model.layers if type(layer).__name__ in HOST_LAYERS]
+    if not layers:
+        return None
+    return HostPrefix(model, layers)
+
+
 class Network:
     """A compiled Keras model with its traced training, evaluation and forward
     functions, each traced at most once.
+
+    On JAX and PyTorch, a model whose text or lookup layers take its inputs
+    trains and predicts as its :class:`HostPrefix` then the rest of the model
+    (:attr:`prefix`, the data's ``prepare`` step).
 
     Parameters
     ----------
@@ -82,8 +173,11 @@ class Network:
 
     def __init__(self, model):
         self.model = model
-        self.train_fn = CompiledLoop(model, "train")
-        self.eval_fn = CompiledLoop(model, "test")
+        backend = _backends.current()
+        self.prefix = host_prefix(model)
+        trained = model if self.prefix is None else self.prefix.core
+        self.train_fn = backend.Loop(trained, "train")
+        self.eval_fn = backend.Loop(trained, "test")
         self._forwards = {}
         self._graph = None
         self._lock = threading.Lock()
@@ -105,7 +199,13 @@ class Network:
         with self._lock:
             fn = self._forwards.get(final_activation)
             if fn is None:
-                fn = compiled_forward(graph, final_activation)
+                if self.prefix is None:
+                    fn = compiled_forward(graph, final_activation)
+                else:
+                    fn = _then(
+                        self.prefix,
+                        compiled_forward(self.prefix.core, final_activation),
+                    )
                 self._forwards[final_activation] = fn
         return fn
 
@@ -135,6 +235,16 @@ class Network:
         (each holds one) and of the graph (the model itself, once asked for)."""
         own = len(self._forwards) + (self._graph is self.model)
         return sys.getrefcount(self.model) - own
+
+
+def _then(prefix, forward):
+    def run(*inputs):
+        core_inputs = prefix(list(inputs) if len(inputs) > 1 else inputs[0])
+        if isinstance(core_inputs, list):
+            return forward(*core_inputs)
+        return forward(core_inputs)
+
+    return run
 
 
 class Lease:

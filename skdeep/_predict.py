@@ -1,9 +1,9 @@
 """Fast prediction for a fitted model.
 
-``keras.Model.predict`` builds a ``tf.data`` pipeline per call and costs tens
-of milliseconds for one row (46 ms on the benchmark page). A fitted estimator
-instead keeps one compiled function whose input signature has a free batch
-axis, so it is traced once and never retraced.
+``keras.Model.predict`` builds a data pipeline per call and costs tens of
+milliseconds for one row on TensorFlow (46 ms on the benchmark page). A fitted
+estimator instead keeps one compiled function of the backend
+(:mod:`skdeep._backends`), compiled once and never retraced.
 For small batches through a plain dense stack we go further and run the forward
 pass in NumPy on the fitted weights (a ``tf.function`` call alone costs about
 0.4 ms); that path is checked against Keras for every layer and activation it
@@ -16,10 +16,11 @@ import threading
 import numpy as np
 from scipy.special import erf, expit, softmax
 
-from . import _compat, _rows
-from ._keras import QuietCall, check_not_forked, get_keras, get_tf
+from . import _backends, _compat, _rows
+from ._backends._common import input_names
+from ._keras import check_not_forked
 
-# Rows up to which the NumPy path is used; above it TensorFlow's threaded kernels
+# Rows up to which the NumPy path is used; above it the backend's threaded kernels
 # (or a GPU) win.
 NUMPY_MAX_ROWS = 256
 # Rows per compiled call for large inputs, to bound memory for big networks.
@@ -159,41 +160,9 @@ def numpy_forward(model, final_activation=None):
 
 
 def compiled_forward(model, final_activation=None):
-    """Return a ``tf.function`` computing ``model`` at inference, traced once."""
-    keras = get_keras()
-    tf = get_tf()
-    activation = (
-        None if final_activation is None else keras.activations.get(final_activation)
-    )
-    specs = [
-        tf.TensorSpec(shape=(None, *t.shape[1:]), dtype=t.dtype) for t in model.inputs
-    ]
-    names = input_names(model)
-
-    def forward(*inputs):
-        if len(inputs) == 1:
-            out = model(inputs[0], training=False)
-        else:
-            # By name: a model built on a dict of inputs takes only a dict.
-            out = model(dict(zip(names, inputs, strict=True)), training=False)
-        if isinstance(out, dict):
-            return [out[name] for name in model.output_names]
-        if isinstance(out, (list, tuple)):
-            return list(out)
-        return out if activation is None else activation(out)
-
-    # TensorFlow counts traces per code object and warns of "retracing" once
-    # five functions sharing one have traced (every fitted model's forward
-    # does, in a grid search); a partial has no code object, so each model's
-    # function is counted on its own.
-    return QuietCall(tf.function(functools.partial(forward), input_signature=specs))
-
-
-def input_names(model):
-    """The names of ``model``'s inputs, in the order of ``model.inputs``."""
-    return [
-        getattr(t, "name", None) or f"input_{i}" for i, t in enumerate(model.inputs)
-    ]
+    """The model at inference as the backend's compiled function, made once
+    (:mod:`skdeep._backends`)."""
+    return _backends.current().compiled_forward(model, final_activation)
 
 
 def as_input_list(model, X):

@@ -13,7 +13,7 @@ import sys
 import numpy as np
 from sklearn.utils import check_array
 
-from ._training import to_tensor
+from . import _backends
 
 
 def is_stream(X):
@@ -126,13 +126,17 @@ class StreamData:
         Rows per gradient step (the largest batch of the stream).
     n : int
         Rows in one epoch.
+    prepare : callable or None, default=None
+        Turns a batch's validated input into the network's (on the host; see
+        ``_training.InMemoryData``).
     """
 
-    sparse = False
-
-    def __init__(self, stream, transform, *, dtype, batch_size, n, n_batches):
+    def __init__(
+        self, stream, transform, *, dtype, batch_size, n, n_batches, prepare=None
+    ):
         self.stream = stream
         self.transform = transform
+        self.prepare = prepare
         self.dtype = dtype
         self.batch_size = batch_size
         self.n = n
@@ -145,14 +149,15 @@ class StreamData:
     def calls(self, order=None):
         """Yield ``(step, args)`` per batch; ``order`` is ignored (streams
         shuffle themselves)."""
-        import tensorflow as tf
-
+        native = _backends.current().to_native
         for i, batch in enumerate(_batches(self.stream)):
             x, y, sw = self.transform(*_unpack(batch, i), i)
+            if self.prepare is not None:
+                x = self.prepare(x)
             args = (
-                to_tensor(x, self.dtype),
-                to_tensor(y, self.dtype),
-                to_tensor(sw, self.dtype),
-                tf.range(len(x)),
+                native(x, self.dtype),
+                native(y, self.dtype),
+                native(sw, self.dtype),
+                np.arange(len(x)),
             )
             yield i, args

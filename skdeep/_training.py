@@ -1,32 +1,34 @@
 """The training loop.
 
 Keras's ``model.fit`` spends about 50 ms of overhead per epoch here (a new
-``tf.data`` iterator, per-batch callbacks), which dominates the small tables and
-many epochs of scikit-learn work. We keep the data in memory as tensors
-(converted to the network's dtype once), and run many batches in one compiled
-call that reuses Keras's own ``train_step`` (so compiled losses, metrics,
-regularisation and optimizers behave exactly as in ``fit``). Keras callbacks are
+data iterator, per-batch callbacks), which dominates the small tables and
+many epochs of scikit-learn work. We keep the data in memory (converted to the
+network's dtype once, in the backend's form), and run many batches in one
+call of the backend's loop (:mod:`skdeep._backends`), which reuses Keras's own
+``train_step`` (so compiled losses, metrics, regularisation and optimizers
+behave exactly as in ``fit``). Keras callbacks are
 driven at epoch level as ``fit`` does, so ``EarlyStopping``,
 ``ReduceLROnPlateau``, ``ModelCheckpoint`` and user callbacks work unchanged.
 """
 
-import functools
+import contextlib
 import math
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._batch_weights import batch_sample_weights
-from ._keras import QuietCall, get_keras, get_tf, quiet_native_logs
-from ._rows import is_dict, n_rows
+from . import _backends
+from ._keras import get_keras, quiet_native_logs
+from ._rows import n_rows, take
 from .callbacks import progress
 from .exceptions import TrainingDivergedError
 
 # Batches per compiled call: large enough to amortise the call, small enough that
 # Ctrl-C and progress bars respond within a fraction of a second.
 STEPS_PER_CALL = 64
-# Upper bound on a densified sparse chunk, in bytes.
-SPARSE_CHUNK_BYTES = 64 * 2**20
+# Upper bound on a chunk of rows prepared on the host (densified sparse rows,
+# vectorised text), in bytes.
+CHUNK_BYTES = 64 * 2**20
 
 
 # Keras's callbacks (early stopping, plateaus) compare losses in float32; a loss
@@ -48,49 +50,53 @@ def divergence_error(loss, epoch=None):
     )
 
 
-def to_tensor(X, dtype):
-    """Convert an in-memory array (or a list/dict of them) to tensors, once."""
-    tf = get_tf()
-    if is_dict(X):
-        return {k: to_tensor(v, dtype) for k, v in X.items()}
-    if isinstance(X, (list, tuple)):
-        return [to_tensor(v, dtype) for v in X]
-    X = np.asarray(X)
-    if X.dtype.kind == "O":
-        # Python strings go straight in: astype(str) would pad every text to
-        # the longest one.
-        return tf.constant(X)
-    if X.dtype.kind in "US":
-        return tf.constant(X.astype(str))
-    if X.dtype.kind in "iub":
-        return tf.convert_to_tensor(X)
-    return tf.convert_to_tensor(X, dtype=dtype)
-
-
 class InMemoryData:
     """Training data held in memory, served in calls of several batches.
 
-    Dense arrays become tensors once and each call gathers its batches by index
-    inside the compiled function. SciPy sparse matrices stay sparse; each call
-    densifies only its own rows.
+    Dense arrays go to the backend's form once (:mod:`skdeep._backends`) and
+    each call gathers its batches by index. Rows that must be prepared on the
+    host first are kept as they are, and each call prepares only its own:
+    SciPy sparse matrices (densified), and on JAX and PyTorch the input of a
+    network that starts with text or lookup layers (vectorised by
+    ``prepare``, see ``_networks.HostPrefix``).
+
+    Parameters
+    ----------
+    X, y, sample_weight : array-like
+        Inputs (an array, or a list/dict of them), encoded targets, weights.
+    batch_size : int
+        Rows per gradient step.
+    dtype : str
+        The network's float dtype.
+    prepare : callable or None, default=None
+        Turns a chunk of ``X``'s rows into the network's input, on the host.
+    row_bytes : int or None, default=None
+        Bytes of one prepared row, to bound a call's chunk (with ``prepare``).
     """
 
-    def __init__(self, X, y, sample_weight, *, batch_size, dtype):
+    def __init__(
+        self, X, y, sample_weight, *, batch_size, dtype, prepare=None, row_bytes=None
+    ):
+        self.backend = _backends.current()
         self.n = n_rows(X)
         self.batch_size = batch_size
         self.dtype = dtype
-        self.sparse = sp.issparse(X)
-        if self.sparse:
-            self.X = X.tocsr()
-            self.y = y
-            self.sw = sample_weight
+        if sp.issparse(X):
+            X = X.tocsr()
             row_bytes = X.shape[1] * np.dtype(dtype).itemsize
-            max_rows = max(batch_size, SPARSE_CHUNK_BYTES // max(row_bytes, 1))
+
+            def prepare(rows):
+                return rows.toarray().astype(dtype, copy=False)
+
+        self.prepare = prepare
+        if prepare is not None:
+            self.X, self.y, self.sw = X, y, sample_weight
+            max_rows = max(batch_size, CHUNK_BYTES // max(row_bytes or 1, 1))
             self.steps_per_call = max(1, min(STEPS_PER_CALL, max_rows // batch_size))
         else:
-            self.X = to_tensor(X, dtype)
-            self.y = to_tensor(y, dtype)
-            self.sw = to_tensor(sample_weight, dtype)
+            self.X = self.backend.to_native(X, dtype)
+            self.y = self.backend.to_native(y, dtype)
+            self.sw = self.backend.to_native(sample_weight, dtype)
             self.steps_per_call = STEPS_PER_CALL
 
     @property
@@ -98,91 +104,23 @@ class InMemoryData:
         return max(1, math.ceil(self.n / self.batch_size))
 
     def calls(self, order):
-        """Yield ``(last_step, args)`` for the compiled train function."""
-        tf = get_tf()
+        """Yield ``(last_step, args)`` for the backend's loop (``args``:
+        ``X, y, sample_weight, idx``, see :mod:`skdeep._backends`)."""
+        native = self.backend.to_native
         rows = self.batch_size * self.steps_per_call
         for start in range(0, self.n, rows):
             idx = order[start : start + rows]
             last_step = (start + len(idx) - 1) // self.batch_size
-            if self.sparse:
-                chunk = self.X[idx].toarray().astype(self.dtype, copy=False)
+            if self.prepare is not None:
                 args = (
-                    tf.convert_to_tensor(chunk),
-                    to_tensor(self.y[idx], self.dtype),
-                    to_tensor(self.sw[idx], self.dtype),
-                    tf.range(len(idx)),
+                    native(self.prepare(take(self.X, idx)), self.dtype),
+                    native(take(self.y, idx), self.dtype),
+                    native(self.sw[idx], self.dtype),
+                    np.arange(len(idx)),
                 )
             else:
-                args = (self.X, self.y, self.sw, tf.convert_to_tensor(idx))
+                args = (self.X, self.y, self.sw, idx)
             yield last_step, args
-
-
-class CompiledLoop:
-    """Runs ``model``'s train or test step over the batches of one call, in one
-    ``tf.function``.
-
-    The function is traced once, at the first call, with the batch axis of every
-    input and the batch size left free, so calls of any size (the last, shorter
-    chunk of an epoch, another data set in a warm start, another batch size)
-    reuse the same graph.
-
-    Parameters
-    ----------
-    model : keras.Model
-        A compiled model.
-    step : {"train", "test"}
-        Which of the model's steps to run.
-    """
-
-    def __init__(self, model, step):
-        self.model = model
-        self.step = step
-        # One traced function per kind of input (feature shape and dtypes): a
-        # network reused across fits may see int32 targets after int64 ones.
-        self.fns = {}
-
-    def _run(self, X, y, sw, idx, batch_size):
-        tf = get_tf()
-        step = self.model.train_step if self.step == "train" else self.model.test_step
-
-        def gather(t, b):
-            return tf.nest.map_structure(lambda v: tf.gather(v, b), t)
-
-        n = tf.shape(idx)[0]
-        for i in tf.range((n + batch_size - 1) // batch_size):
-            b = idx[i * batch_size : (i + 1) * batch_size]
-            weights = gather(sw, b)
-            # Layers whose batch statistics weigh rows as the loss does read
-            # the weights while the step is traced (_batch_weights.py).
-            with batch_sample_weights(weights):
-                step((gather(X, b), gather(y, b), weights))
-        return n
-
-    def __call__(self, X, y, sw, idx, batch_size):
-        tf = get_tf()
-        args = (X, y, sw, idx)
-        key = tuple((tuple(t.shape[1:]), t.dtype) for t in tf.nest.flatten(args))
-        fn = self.fns.get(key)
-        if fn is None:
-            if self.step == "train":
-                # Variables created inside a first trace make TensorFlow trace
-                # twice; create the optimizer's slots now.
-                optimizer = self.model.optimizer
-                if optimizer is not None and not optimizer.built:
-                    optimizer.build(self.model.trainable_variables)
-
-            def free_batch(t):
-                return tf.TensorSpec((None, *t.shape[1:]), t.dtype)
-
-            specs = (
-                *tf.nest.map_structure(free_batch, args),
-                tf.TensorSpec((), tf.int32),
-            )
-            # A partial, so that TensorFlow's retracing warning counts each
-            # loop on its own rather than all fits together (see _predict).
-            fn = tf.function(functools.partial(self._run), input_signature=specs)
-            fn = self.fns[key] = QuietCall(fn)
-        return fn(X, y, sw, idx, tf.constant(batch_size, tf.int32))
 
 
 def _logs(model):
@@ -222,14 +160,14 @@ def train(
     epochs : int
         Most epochs to run; callbacks may stop earlier.
     train_fn : callable
-        A :class:`CompiledLoop` running the train step.
+        The backend's ``Loop`` running the train step (:mod:`skdeep._backends`).
     rng : numpy.random.RandomState
         Shuffles the rows each epoch.
     callbacks : list of keras.callbacks.Callback
     validation : InMemoryData or None
         Held-out data; its loss and metrics are logged with a ``val_`` prefix.
     eval_fn : callable or None
-        A :class:`CompiledLoop` running the test step; required with
+        The backend's ``Loop`` running the test step; required with
         ``validation``.
     verbose : int
         0 silent, 1 a progress bar over the epochs, 2 one line per epoch
@@ -255,9 +193,9 @@ def train(
     keras = get_keras()
     history = {}
     display = [progress(epochs, verbose)] if verbose else []
-    if get_tf().distribute.has_strategy():
+    if _backends.current().uses_keras_fit():
         return _train_with_strategy(
-            model, data, epochs, callbacks, validation, display, history
+            model, data, epochs, callbacks, validation, display, history, rng
         )
 
     cb = keras.callbacks.CallbackList(
@@ -311,17 +249,34 @@ def _recorder(history):
     return Record()
 
 
-def _train_with_strategy(model, data, epochs, callbacks, validation, display, history):
+@contextlib.contextmanager
+def _numpy_global_state(rng):
+    """NumPy's global generator seeded from ``rng`` while the block runs, then
+    as it was: Keras's ``fit`` shuffles with it on JAX and PyTorch."""
+    state = np.random.get_state()  # noqa: NPY002
+    np.random.seed(rng.randint(2**31 - 1))  # noqa: NPY002
+    try:
+        yield
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+
+
+def _train_with_strategy(
+    model, data, epochs, callbacks, validation, display, history, rng
+):
     """Train with Keras's own ``fit`` when a ``tf.distribute`` strategy is in
-    scope: it splits each batch across the replicas (e.g. the GPUs of a
-    ``MirroredStrategy``), which our single-device loop does not."""
+    scope, or on JAX a ``keras.distribution``: it splits each batch across the
+    replicas (e.g. the GPUs of a ``MirroredStrategy`` or the devices of a
+    ``DataParallel``), which our single-device loop does not."""
     keras = get_keras()
     for part in (data, validation):
-        if part is not None and (not isinstance(part, InMemoryData) or part.sparse):
+        if part is not None and (
+            not isinstance(part, InMemoryData) or part.prepare is not None
+        ):
             raise ValueError(
-                "Training under a tf.distribute strategy takes dense in-memory "
-                "arrays; convert sparse input with .toarray() or train without the "
-                "strategy scope."
+                "Training under a tf.distribute strategy or a keras.distribution "
+                "takes dense in-memory arrays; convert sparse input with .toarray() "
+                "or train without the distribution."
             )
 
     class DivergenceGuard(keras.callbacks.Callback):
@@ -336,7 +291,7 @@ def _train_with_strategy(model, data, epochs, callbacks, validation, display, hi
     interrupted = False
     try:
         # Keras's fit runs its own functions: its first epoch may log too.
-        with quiet_native_logs():
+        with quiet_native_logs(), _numpy_global_state(rng):
             model.fit(
                 data.X,
                 data.y,

@@ -32,7 +32,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _compat, _rows, _sklearn_callbacks, _streams, _training
+from . import _backends, _compat, _rows, _sklearn_callbacks, _streams, _training
 from ._encoding import (
     ClassifierTargetEncoder,
     RegressorTargetEncoder,
@@ -378,7 +378,9 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         )
         validation = epoch_logs = None
         if stream is not None:
-            data = self._stream_data(stream, y, encoder, dtype, *stream_shape)
+            data = self._stream_data(
+                stream, y, encoder, dtype, *stream_shape, prepare=network.prefix
+            )
         else:
             y_enc = encoder.transform(y, dtype)
             sample_weight = sample_weight * self._class_sample_weight(y, encoder)
@@ -388,9 +390,17 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
                 train_idx, val_idx = np.arange(_rows.n_rows(X)), None
             batch_size = self._batch_size(len(train_idx))
 
+            prefix = network.prefix
+
             def part(X_part, y_part, sw_part):
                 return _training.InMemoryData(
-                    X_part, y_part, sw_part, batch_size=batch_size, dtype=dtype
+                    X_part,
+                    y_part,
+                    sw_part,
+                    batch_size=batch_size,
+                    dtype=dtype,
+                    prepare=prefix,
+                    row_bytes=None if prefix is None else prefix.row_bytes,
                 )
 
             parts = [
@@ -496,7 +506,9 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         check_finite_target(y_all)
         return X, y_all, check_sample_weight(sw_all, y_all), shape
 
-    def _stream_data(self, stream, y_all, encoder, dtype, n_batches, batch_size):
+    def _stream_data(
+        self, stream, y_all, encoder, dtype, n_batches, batch_size, prepare=None
+    ):
         """Serve ``stream`` to the training loop, each batch checked like
         prediction input and its targets encoded."""
         class_weight = getattr(self, "class_weight", None)
@@ -522,6 +534,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         return _streams.StreamData(
             stream,
             transform,
+            prepare=prepare,
             dtype=dtype,
             batch_size=batch_size,
             n=len(y_all),
@@ -568,10 +581,17 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         return bool(self.early_stopping)
 
     def _resolve_dtype(self, X):
+        wide = _backends.current().float64_available()
         if self.dtype != "auto":
+            if self.dtype == "float64" and not wide:
+                raise ValueError(
+                    "dtype='float64' needs 64-bit floats, which JAX turns off by "
+                    "default; set JAX_ENABLE_X64=1 before JAX starts, or use "
+                    "dtype='float32' or 'auto'."
+                )
             return self.dtype
         dtype = getattr(X, "dtype", None)
-        return "float32" if dtype == np.float32 else "float64"
+        return "float32" if dtype == np.float32 or not wide else "float64"
 
     def _batch_size(self, n):
         batch_size = self._setting("batch_size")

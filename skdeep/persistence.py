@@ -9,10 +9,12 @@ which refuses to deserialize Python code (lambdas). Pickle and joblib also work,
 but only load pickles you trust: they can run any code.
 """
 
+import contextlib
 import hashlib
 import importlib
 import json
 import os
+import tempfile
 import zipfile
 
 import numpy as np
@@ -308,9 +310,10 @@ def load(path, custom_objects=None):
 
     import_modules(cls._keras_modules)
     try:
-        model = keras.saving.load_model(
-            path, custom_objects=custom_objects, compile=True, safe_mode=True
-        )
+        with _for_this_backend(path, keras.config.backend()) as readable:
+            model = keras.saving.load_model(
+                readable, custom_objects=custom_objects, compile=True, safe_mode=True
+            )
     except Exception as exc:
         raise ValueError(
             f"Could not load the network in {path!r}: {exc}. If it uses custom "
@@ -323,6 +326,55 @@ def load(path, custom_objects=None):
         estimator._rng = check_random_state(estimator.random_state)
     estimator._restore_fitted()
     return estimator
+
+
+# Lookup layers that can give sparse outputs, which only TensorFlow has.
+_SPARSE_LAYERS = ("TextVectorization", "StringLookup", "IntegerLookup")
+
+
+def _dense_lookups(config):
+    """``config`` (a model's, as JSON data) with every lookup layer's sparse
+    output turned dense; True if one was."""
+    changed = False
+    if isinstance(config, dict):
+        inner = config.get("config")
+        if (
+            config.get("class_name") in _SPARSE_LAYERS
+            and isinstance(inner, dict)
+            and inner.get("sparse")
+        ):
+            inner["sparse"] = False
+            changed = True
+        for value in config.values():
+            changed = _dense_lookups(value) or changed
+    elif isinstance(config, list):
+        for value in config:
+            changed = _dense_lookups(value) or changed
+    return changed
+
+
+@contextlib.contextmanager
+def _for_this_backend(path, backend):
+    """``path``, or on JAX and PyTorch a copy of it whose lookup layers give
+    dense outputs where the file (saved on TensorFlow) asks for sparse ones:
+    the same values, in the only form these backends have."""
+    if backend == "tensorflow":
+        yield path
+        return
+    with zipfile.ZipFile(path) as zf:
+        config = json.loads(zf.read("config.json"))
+        if not _dense_lookups(config):
+            yield path
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = os.path.join(tmp, "model.keras")
+            with zipfile.ZipFile(copy, "w") as out:
+                for item in zf.infolist():
+                    data = zf.read(item.filename)
+                    if item.filename == "config.json":
+                        data = json.dumps(config).encode()
+                    out.writestr(item, data)
+            yield copy
 
 
 def _encoder_state(encoder):

@@ -11,6 +11,7 @@ from skdeep import (
     ModelBuilder,
     SequenceClassifier,
 )
+from skdeep._keras import get_keras
 
 
 class _StableRepr:
@@ -79,6 +80,22 @@ ESTIMATORS.append(
 )
 
 
-@parametrize_with_checks(ESTIMATORS)
+def _expected_failures(estimator):
+    """None on TensorFlow. On JAX and PyTorch, Keras computes part of a
+    float64 network in float32 (its type promotion maps 64-bit results to
+    32-bit there: keras/src/backend/common/dtypes.py, BIT64_TO_BIT32_DTYPE),
+    so a fit on weighted rows and one on repeated rows, equal up to rounding,
+    differ by float32 rounding grown over the epochs (1e-9 to 3e-7 measured),
+    beyond the 1e-7 tolerance of the weight-equivalence checks."""
+    if get_keras().config.backend() == "tensorflow":
+        return {}
+    reason = "Keras computes float64 networks partly in float32 on this backend"
+    checks = ["check_sample_weight_equivalence_on_dense_data"]
+    if estimator.__sklearn_tags__().input_tags.sparse:
+        checks.append("check_sample_weight_equivalence_on_sparse_data")
+    return dict.fromkeys(checks, reason)
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -21,13 +21,25 @@ def _settings(keras):
 
 
 def _draws(keras):
-    """The next numbers of every global generator a user may draw from."""
-    tf = pytest.importorskip("tensorflow")
+    """The next numbers of every global generator a user may draw from: Python's,
+    NumPy's, the backend's own (JAX has none: its random numbers are functions
+    of explicit keys) and Keras's global SeedGenerator."""
+    backend = keras.config.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        own = float(tf.random.uniform(()))
+    elif backend == "torch":
+        import torch
+
+        own = float(torch.rand(()))
+    else:
+        own = None
     return (
         random.random(),
         np.random.rand(),  # noqa: NPY002
-        float(tf.random.uniform(())),
-        float(keras.random.uniform(())),  # Keras's global SeedGenerator
+        own,
+        float(keras.random.uniform(())),
     )
 
 
@@ -55,7 +67,6 @@ def _text_model(input_shape, n_outputs, output_activation):
 )
 def test_fit_leaves_global_random_state_and_settings_unchanged(make):
     import keras
-    import tensorflow as tf
 
     rng = np.random.RandomState(0)
     X, y = rng.rand(40, 4), np.arange(40) % 2
@@ -64,8 +75,9 @@ def test_fit_leaves_global_random_state_and_settings_unchanged(make):
         X = np.array(["good film" if t else "bad film" for t in y], dtype=object)
 
     def seed_everything():
+        # Python's, NumPy's and the backend's generators (TensorFlow's global
+        # seed, PyTorch's manual seed).
         keras.utils.set_random_seed(123)
-        tf.random.set_seed(123)
 
     seed_everything()
     expected = _draws(keras)

@@ -188,7 +188,9 @@ def bag_network(
             f"vocabulary entry ({len(vocabulary)})."
         )
     # Counts come sparse: the next Dense layer multiplies only the terms a text
-    # holds (see TfIdf).
+    # holds (see TfIdf). Only TensorFlow has sparse tensors; on JAX and PyTorch
+    # the counts are dense rows, made on the host (skdeep._networks.HostPrefix).
+    sparse = keras.config.backend() == "tensorflow"
     if input_kind == "text":
         inputs = keras.Input(shape=(), dtype="string", name="input")
         counts = layers.TextVectorization(
@@ -196,7 +198,7 @@ def bag_network(
             ngrams=ngrams,
             output_mode="count",
             vocabulary=list(vocabulary),
-            sparse=True,
+            sparse=sparse,
             name="vectorizer",
         )(inputs)
     elif input_kind == "tokens":
@@ -206,7 +208,7 @@ def bag_network(
             mask_token=0,
             num_oov_indices=1,
             output_mode="count",
-            sparse=True,
+            sparse=sparse,
             name="token_lookup",
         )(inputs)
     else:

@@ -83,6 +83,10 @@ def fcn_network(
             n_filters,
             width,
             padding="same",
+            # No bias: the batch normalisation after it has one (beta). Its
+            # gradient would be zero up to rounding, which Adam scales up to
+            # full-size steps of noise.
+            use_bias=False,
             kernel_initializer=seeded("glorot_uniform", _seed(seed, 10 * i)),
             dtype=dtype,
             name=f"conv1d_{i}",
