@@ -7,6 +7,7 @@ the fork guard relies on.
 """
 
 import contextlib
+import json
 import os
 import re
 import sys
@@ -136,6 +137,38 @@ def tensorflow_started():
 BACKENDS = ("tensorflow", "jax", "torch")
 
 
+def _configured_backend():
+    """The backend Keras will load, read the way Keras reads it."""
+    if os.environ.get("KERAS_BACKEND"):
+        return os.environ["KERAS_BACKEND"]
+    home = os.environ.get("KERAS_HOME") or os.path.join(
+        os.path.expanduser("~"), ".keras"
+    )
+    try:
+        with open(os.path.join(home, "keras.json")) as file:
+            return json.load(file).get("backend", "tensorflow")
+    except (OSError, ValueError, AttributeError):
+        return "tensorflow"
+
+
+def _backend_missing(error):
+    backend = _configured_backend()
+    if backend not in BACKENDS:
+        return (
+            f"skdeep trains on Keras's {', '.join(BACKENDS)} backends, but Keras "
+            f"is set to {backend!r} (and importing it failed: {error}). Set "
+            "KERAS_BACKEND to one of them before importing Keras "
+            "(docs/scaling.rst, 'Choosing a backend')."
+        )
+    extra = "" if backend == "tensorflow" else f"[{backend}]"
+    return (
+        f"Keras is set to its {backend!r} backend, which could not be imported "
+        f"({error}). Install it with `pip install 'skdeep{extra}'`, or choose "
+        "another backend with KERAS_BACKEND (docs/scaling.rst, "
+        "'Choosing a backend')."
+    )
+
+
 def get_keras():
     """Import Keras, once, and return the module.
 
@@ -161,7 +194,10 @@ def get_keras():
 
             apply_thread_settings()
             with quiet_native_logs():
-                import keras
+                try:
+                    import keras
+                except ImportError as error:
+                    raise ImportError(_backend_missing(error)) from error
 
                 backend = keras.backend.backend()
                 if backend == "tensorflow":

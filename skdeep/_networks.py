@@ -215,7 +215,8 @@ class Network:
         optimizer = self.model.optimizer
         if not optimizer.built:
             optimizer.build(self.model.trainable_variables)
-        self._initial_optimizer = [np.array(v.numpy()) for v in optimizer.variables]
+        to_numpy = _backends.current().to_numpy
+        self._initial_optimizer = [np.array(to_numpy(v)) for v in optimizer.variables]
 
     def reset_from(self, fresh):
         """Make this network start where the uncompiled model ``fresh`` (same

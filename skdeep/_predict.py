@@ -104,6 +104,7 @@ def numpy_forward(model, final_activation=None):
     layers = _linear_layers(model)
     if layers is None:
         return None
+    to_numpy = _backends.current().to_numpy
     ops = []
     for layer in layers:
         kind = type(layer).__name__
@@ -113,7 +114,7 @@ def numpy_forward(model, final_activation=None):
             act = _activation_name(layer.activation)
             if act is None:
                 return None
-            weights = [np.asarray(w) for w in layer.get_weights()]
+            weights = [to_numpy(w) for w in layer.weights]
             kernel = weights[0]
             bias = weights[1] if layer.use_bias else None
             ops.append(("dense", kernel, bias, ACTIVATIONS[act]))
@@ -125,10 +126,10 @@ def numpy_forward(model, final_activation=None):
         elif kind == "BatchNormalization":
             if layer.axis not in (-1, len(layer.input.shape) - 1):
                 return None
-            gamma = np.asarray(layer.gamma) if layer.scale else 1.0
-            beta = np.asarray(layer.beta) if layer.center else 0.0
-            mean = np.asarray(layer.moving_mean)
-            var = np.asarray(layer.moving_variance)
+            gamma = to_numpy(layer.gamma) if layer.scale else 1.0
+            beta = to_numpy(layer.beta) if layer.center else 0.0
+            mean = to_numpy(layer.moving_mean)
+            var = to_numpy(layer.moving_variance)
             # Same arithmetic as Keras: (x - mean) * (gamma / sqrt(var + eps)) + beta
             inv = gamma / np.sqrt(var + np.asarray(layer.epsilon, var.dtype))
             ops.append(("bn", mean, inv, beta))

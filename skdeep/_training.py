@@ -211,28 +211,29 @@ def train(
     logs = {}
     model.stop_training = False
     cb.on_train_begin()
-    try:
-        for epoch in range(epochs):
-            cb.on_epoch_begin(epoch)
-            model.reset_metrics()
-            order = rng.permutation(data.n) if shuffle else np.arange(data.n)
-            for last_step, args in data.calls(order):
-                cb.on_train_batch_begin(last_step)
-                train_fn(*args, data.batch_size)
-                logs = _logs(model)
-                if diverged(logs.get("loss", 0.0)):
-                    raise divergence_error(logs["loss"], epoch)
-                cb.on_train_batch_end(last_step, logs)
-            if validation is not None:
-                val_logs = evaluate(model, validation, eval_fn)
-                logs.update({"val_" + k: v for k, v in val_logs.items()})
-            if epoch_logs is not None:
-                logs.update(epoch_logs())
-            cb.on_epoch_end(epoch, logs)
-            if model.stop_training:
-                break
-    except KeyboardInterrupt:
-        interrupted = True
+    with _backends.current().random_scope(rng):
+        try:
+            for epoch in range(epochs):
+                cb.on_epoch_begin(epoch)
+                model.reset_metrics()
+                order = rng.permutation(data.n) if shuffle else np.arange(data.n)
+                for last_step, args in data.calls(order):
+                    cb.on_train_batch_begin(last_step)
+                    train_fn(*args, data.batch_size)
+                    logs = _logs(model)
+                    if diverged(logs.get("loss", 0.0)):
+                        raise divergence_error(logs["loss"], epoch)
+                    cb.on_train_batch_end(last_step, logs)
+                if validation is not None:
+                    val_logs = evaluate(model, validation, eval_fn)
+                    logs.update({"val_" + k: v for k, v in val_logs.items()})
+                if epoch_logs is not None:
+                    logs.update(epoch_logs())
+                cb.on_epoch_end(epoch, logs)
+                if model.stop_training:
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
     cb.on_train_end(logs)
     return history, interrupted
 

@@ -882,8 +882,9 @@ def _input_shape(X):
 
 def _weights_snapshot(model):
     optimizer = getattr(model, "optimizer", None)
-    opt_vars = [np.array(v.numpy()) for v in optimizer.variables] if optimizer else []
-    return model.get_weights(), opt_vars
+    to_numpy = _backends.current().to_numpy
+    opt_vars = [np.array(to_numpy(v)) for v in optimizer.variables] if optimizer else []
+    return [np.array(to_numpy(v)) for v in model.weights], opt_vars
 
 
 def _restore_weights(model, snapshot):

@@ -23,6 +23,12 @@ each backend module gives exactly these:
 ``uses_keras_fit()``
     True when a distribution is in scope that only Keras's own ``fit`` spreads
     over devices (a ``tf.distribute`` strategy, a ``keras.distribution``).
+``random_scope(rng)``
+    A context for training: on PyTorch, its global generator seeded from the
+    estimator's generator (and restored after), as Keras's PyTorch dropout
+    draws from it for layers made without a seed.
+``to_numpy(x)``
+    A tensor or a Keras variable's value as a NumPy array.
 ``float64_available()``
     False on JAX unless ``JAX_ENABLE_X64`` is set; the ``"auto"`` dtype is then
     float32.

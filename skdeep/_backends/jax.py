@@ -12,6 +12,8 @@ steps of a call and the rows of a prediction are padded to a power of two
 and padded prediction rows are dropped.
 """
 
+import contextlib
+
 import numpy as np
 
 from .. import _compat
@@ -34,6 +36,17 @@ def float64_available():
     import jax
 
     return bool(jax.config.read("jax_enable_x64"))
+
+
+def to_numpy(x):
+    """A JAX array or a Keras variable's value as a NumPy array."""
+    return np.asarray(getattr(x, "value", x))
+
+
+def random_scope(rng):
+    """Nothing to do: JAX has no global generator; every random op draws from
+    a seeded Keras ``SeedGenerator``."""
+    return contextlib.nullcontext()
 
 
 def uses_keras_fit():

@@ -1,6 +1,7 @@
 """The TensorFlow backend: data as tensors, loops and forwards as
 ``tf.function``s traced once with a free batch axis."""
 
+import contextlib
 import functools
 
 import numpy as np
@@ -35,6 +36,17 @@ def to_native(X, dtype):
 def float64_available():
     """Always: TensorFlow computes in float64 when asked."""
     return True
+
+
+def to_numpy(x):
+    """A tensor or a Keras variable's value as a NumPy array."""
+    return np.asarray(getattr(x, "value", x))
+
+
+def random_scope(rng):
+    """Nothing to do: every random op of a skdeep network draws from a seeded
+    Keras ``SeedGenerator``."""
+    return contextlib.nullcontext()
 
 
 def uses_keras_fit():

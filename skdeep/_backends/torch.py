@@ -8,6 +8,8 @@ data adapter, callbacks, log conversion), which is most of its cost on small
 networks.
 """
 
+import contextlib
+
 import numpy as np
 
 from .. import _compat
@@ -44,6 +46,31 @@ def to_native(X, dtype):
 def float64_available():
     """Always: PyTorch computes in float64 when asked."""
     return True
+
+
+def to_numpy(x):
+    """A tensor or a Keras variable's value as a NumPy array (``.numpy()``:
+    NumPy 2 warns when ``numpy.array`` meets a PyTorch tensor)."""
+    x = getattr(x, "value", x)
+    if hasattr(x, "detach"):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+@contextlib.contextmanager
+def random_scope(rng):
+    """PyTorch's global generator seeded from ``rng`` while training runs,
+    then as it was: Keras's PyTorch dropout draws from it for layers made
+    without a seed (a user's ``Dropout(0.2)``), where the other backends use
+    the layer's seeded ``SeedGenerator``."""
+    import torch
+
+    devices = (
+        list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    )
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(int(rng.randint(2**31 - 1)))
+        yield
 
 
 def uses_keras_fit():
