@@ -11,7 +11,7 @@ PYTEST := $(BIN)/python -m pytest -n 2 --dist loadgroup
 # it with everything else). scikit-learn's checks compare to 1e-7, which needs
 # float64: JAX computes in 32 bits unless JAX_ENABLE_X64 is set.
 SHARED := tests/test_reliability.py tests/test_persistence.py \
-	tests/test_reproducibility.py tests/test_global_state.py
+	tests/test_reproducibility.py tests/test_global_state.py tests/test_networks.py
 
 .PHONY: demo test lint docs bench bench-quick clean
 

@@ -89,10 +89,15 @@ class Loop:
         if self._fn is None:
             import jax
 
-            model = self.model
-            step = model.train_step if self.step == "train" else model.test_step
+            # No reference to the model from the compiled closure but through
+            # this loop: the network pool counts the model's references to
+            # know that no one else holds it (_networks.Network.refs).
+            loop = self
 
             def run(state, X, y, sw, n_steps):
+                model = loop.model
+                step = model.train_step if loop.step == "train" else model.test_step
+
                 def body(i, state):
                     weights = _at(sw, i)
                     # Layers whose batch statistics weigh rows as the loss

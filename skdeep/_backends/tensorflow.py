@@ -39,8 +39,12 @@ def float64_available():
 
 
 def to_numpy(x):
-    """A tensor or a Keras variable's value as a NumPy array."""
-    return np.asarray(getattr(x, "value", x))
+    """A tensor or a Keras variable's value as a NumPy array (``.numpy()``:
+    under a ``tf.distribute`` strategy a variable's value is a distributed
+    value that ``numpy.asarray`` refuses)."""
+    if hasattr(x, "numpy"):
+        return np.asarray(x.numpy())
+    return np.asarray(x)
 
 
 def random_scope(rng):
