@@ -11,7 +11,7 @@ PYTEST := $(BIN)/python -m pytest -n 2 --dist loadgroup
 # it with everything else). scikit-learn's checks compare to 1e-7, which needs
 # float64: JAX computes in 32 bits unless JAX_ENABLE_X64 is set.
 SHARED := tests/test_reliability.py tests/test_persistence.py \
-	tests/test_reproducibility.py tests/test_global_state.py tests/test_networks.py
+	tests/test_reproducibility.py tests/test_global_state.py
 
 .PHONY: demo test lint docs bench bench-quick clean
 
@@ -42,10 +42,11 @@ JAX := KERAS_BACKEND=jax JAX_COMPILATION_CACHE_DIR=$(VENV)/jax-cache \
 	JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0
 test: $(STAMP) $(BACKENDS_STAMP)
 	$(PYTEST) $(PYTEST_ARGS)
-	$(JAX) JAX_ENABLE_X64=1 $(PYTEST) tests/test_common.py $(PYTEST_ARGS)
+	$(JAX) JAX_ENABLE_X64=1 $(PYTEST) tests/test_common.py tests/test_networks.py \
+		$(PYTEST_ARGS)
 	$(JAX) $(PYTEST) $(SHARED) $(PYTEST_ARGS)
 	KERAS_BACKEND=torch OMP_NUM_THREADS=1 $(PYTEST) tests/test_common.py $(SHARED) \
-		$(PYTEST_ARGS)
+		tests/test_networks.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check skdeep tests examples benchmarks docs

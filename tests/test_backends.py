@@ -154,3 +154,69 @@ def test_jax_data_parallel_over_two_simulated_devices():
     assert result["mesh"] == 2
     assert result["score"] > 0.7  # it learns (chance is 0.5)
     assert result["same"]
+
+
+TORCH_EXPORT = """
+import gc, json
+import numpy as np
+import keras
+from skdeep import CNNClassifier, SequenceClassifier
+import skdeep._backends.torch as backend
+
+made = []
+export = backend._Exported._export
+def spy(self, model, inputs):
+    export(self, model, inputs)
+    made.append(not self.failed)
+backend._Exported._export = spy
+
+rng = np.random.RandomState(0)
+X = rng.rand(64, 12, 12, 1).astype("float32")
+y = rng.randint(0, 3, 64)
+out = {}
+est = CNNClassifier(epochs=1, random_state=0).fit(X, y)
+eager = est.predict_proba(X)
+rows = [est.predict_proba(X[i : i + 1]) for i in range(backend.EXPORT_AFTER_CALLS)]
+out["cnn_exported"] = made == [True]
+out["cnn_same"] = float(np.abs(np.vstack(rows) - eager[: len(rows)]).max())
+# The pooled network serves the next fit: new weights, same storage.
+model = id(est.model_)
+del est
+gc.collect()
+est = CNNClassifier(epochs=1, random_state=1).fit(X, y)
+out["reused"] = id(est.model_) == model
+n = backend.EXPORT_AFTER_CALLS + 2
+again = np.vstack([est.predict_proba(X[i : i + 1]) for i in range(n)])
+probs = keras.ops.softmax(est.model_(X[:n], training=False))
+out["refit_same"] = float(np.abs(again - keras.ops.convert_to_numpy(probs)).max())
+made.clear()
+series = rng.randn(32, 20, 1).astype("float32")
+seq = SequenceClassifier(cell="gru", epochs=1, random_state=0).fit(series, y[:32] % 2)
+for _ in range(backend.EXPORT_AFTER_CALLS + 2):
+    seq.predict_proba(series[:1])
+out["gru_exported"] = bool(made)
+print(json.dumps(out), flush=True)
+"""
+
+
+def test_pytorch_exports_a_hot_forward_and_keeps_it_in_step():
+    # On PyTorch, a forward called again and again on few rows runs as one
+    # exported graph; it must give the eager results, follow the weights of a
+    # later fit on the same (pooled) network, and leave recurrent nets eager.
+    if importlib.util.find_spec("torch") is None:
+        _installed()  # fails on CI, skips elsewhere
+    done = subprocess.run(
+        [sys.executable, "-c", TORCH_EXPORT],
+        env={**os.environ, "KERAS_BACKEND": "torch", "PYTHONWARNINGS": "ignore"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.splitlines()[-1])
+    assert out["cnn_exported"]
+    assert out["cnn_same"] < 1e-6
+    assert out["reused"]
+    assert out["refit_same"] < 1e-6
+    assert not out["gru_exported"]

@@ -9,6 +9,8 @@ networks.
 """
 
 import contextlib
+import threading
+import warnings
 
 import numpy as np
 
@@ -135,9 +137,110 @@ class Loop:
                 raise
 
 
+# The exported forward serves calls of at most this many rows, from the
+# tenth call of a forward on: exporting costs about half a second once, and
+# saves about a millisecond a call (Keras's per-layer Python), which pays only
+# for predictors called again and again on few rows; large batches already
+# spend their time in the kernels.
+EXPORT_MAX_ROWS = 256
+EXPORT_AFTER_CALLS = 10
+# Recurrent layers unroll their time loop into an exported graph, which is
+# slower than the eager loop: they stay eager.
+_RECURRENT = ("RNN", "GRU", "LSTM", "SimpleRNN", "ConvLSTM", "Bidirectional")
+
+
+def _exportable(model):
+    layers = [model, *_compat.sublayers(model)]
+    return not any(
+        name in _RECURRENT for layer in layers for name in _class_names(layer)
+    )
+
+
+def _class_names(layer):
+    return [cls.__name__ for cls in type(layer).__mro__]
+
+
+class _Exported:
+    """The model at inference exported once with ``torch.export`` (a free
+    batch axis), run as one graph without Keras's per-layer Python. It reads
+    the model's parameters in place (same storage), and is dropped when a
+    variable gets new storage. Any failure to export, or an exported result
+    that differs from the eager one, leaves the forward eager for good."""
+
+    def __init__(self, run, exportable):
+        # No reference to the model here: the network pool counts the
+        # model's references (_networks.Network.refs); calls pass it.
+        self.run = run
+        self.module = None
+        self.failed = not exportable
+        self.calls = 0
+        self._storage = None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _pointers(model):
+        return [v.value.data_ptr() for v in model.variables]
+
+    def get(self, model, inputs):
+        """The exported module for ``inputs`` (tensors), or None: eager."""
+        if self.failed or len(inputs[0]) > EXPORT_MAX_ROWS:
+            return None
+        self.calls += 1
+        if self.calls < EXPORT_AFTER_CALLS:
+            return None
+        module = self.module
+        if module is not None and self._storage == self._pointers(model):
+            return module
+        with self._lock:
+            if not self.failed:
+                self._export(model, inputs)
+            return None if self.failed else self.module
+
+    def _export(self, model, inputs):
+        import torch
+
+        run = self.run
+
+        class Forward(torch.nn.Module):
+            def __init__(self, model):
+                super().__init__()
+                self.model = model
+
+            def forward(self, *xs):
+                return run(*xs)
+
+        # Two rows: PyTorch specialises a batch axis of size one.
+        example = tuple(torch.cat([x[:1], x[:1]]) for x in inputs)
+        # One spec for the ``*xs`` of ``forward``: a tuple, one per input.
+        dims = (tuple({0: torch.export.Dim.AUTO} for _ in inputs),)
+        try:
+            with warnings.catch_warnings(), torch.no_grad():
+                warnings.simplefilter("ignore")
+                module = torch.export.export(
+                    Forward(model), example, dynamic_shapes=dims
+                ).module()
+                same = _allclose(module(*example), run(*example))
+        except Exception:  # any failure to export: stay eager
+            same = False
+        if not same:
+            self.failed, self.module = True, None
+            return
+        self.module, self._storage = module, self._pointers(model)
+
+
+def _allclose(a, b):
+    import torch
+
+    a = a if isinstance(a, (list, tuple)) else [a]
+    b = b if isinstance(b, (list, tuple)) else [b]
+    return len(a) == len(b) and all(
+        torch.allclose(x, y, rtol=1e-5, atol=1e-6) for x, y in zip(a, b, strict=True)
+    )
+
+
 def compiled_forward(model, final_activation=None):
-    """The model at inference, eager and without gradients (a ``torch.compile``
-    costs more than it saves for the batches a predictor sees)."""
+    """The model at inference without gradients: eager, or, for a predictor
+    called again and again on few rows, exported (:class:`_Exported`)."""
     import torch
 
     keras = get_keras()
@@ -147,15 +250,21 @@ def compiled_forward(model, final_activation=None):
     names = input_names(model)
     device = _device()
 
+    def run(*inputs):
+        x = inputs[0] if len(inputs) == 1 else dict(zip(names, inputs, strict=True))
+        return format_outputs(model, model(x, training=False), activation)
+
+    exported = _Exported(run, _exportable(model))
+
     def to_numpy(t):
         return t.detach().cpu().numpy()
 
     def forward(*inputs):
         inputs = [torch.as_tensor(np.asarray(x), device=device) for x in inputs]
+        module = exported.get(model, inputs)
         with torch.no_grad():
-            x = inputs[0] if len(inputs) == 1 else dict(zip(names, inputs, strict=True))
-            out = format_outputs(model, model(x, training=False), activation)
-        if isinstance(out, list):
+            out = run(*inputs) if module is None else module(*inputs)
+        if isinstance(out, (list, tuple)):
             return [to_numpy(o) for o in out]
         return to_numpy(out)
 
