@@ -81,15 +81,20 @@ ESTIMATORS.append(
 
 
 def _expected_failures(estimator):
-    """None on TensorFlow. On JAX and PyTorch, Keras computes part of a
-    float64 network in float32 (its type promotion maps 64-bit results to
-    32-bit there: keras/src/backend/common/dtypes.py, BIT64_TO_BIT32_DTYPE),
-    so a fit on weighted rows and one on repeated rows, equal up to rounding,
-    differ by float32 rounding grown over the epochs (1e-9 to 3e-7 measured),
-    beyond the 1e-7 tolerance of the weight-equivalence checks."""
-    if get_keras().config.backend() == "tensorflow":
+    """None on TensorFlow. On PyTorch (every estimator) and on JAX with x64
+    (the sequence estimator), a fit on weighted rows and one on the same rows
+    repeated differ by 1e-9 to 3e-7 (relative, measured) after the check's 50
+    epochs, beyond its 1e-7 tolerance; on TensorFlow they agree to rounding.
+    The loss, the predictions and the optimizer's state are float64 there;
+    the suspected source is Keras's type promotion, which maps mixed 64-bit
+    results to 32 bits outside TensorFlow
+    (keras/src/backend/common/dtypes.py, BIT64_TO_BIT32_DTYPE)."""
+    backend = get_keras().config.backend()
+    if backend == "tensorflow":
         return {}
-    reason = "Keras computes float64 networks partly in float32 on this backend"
+    if backend == "jax" and type(estimator).__name__ != "SequenceClassifier":
+        return {}
+    reason = f"weighted and repeated rows agree to ~1e-7 only on {backend}"
     checks = ["check_sample_weight_equivalence_on_dense_data"]
     if estimator.__sklearn_tags__().input_tags.sparse:
         checks.append("check_sample_weight_equivalence_on_sparse_data")
