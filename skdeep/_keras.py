@@ -18,9 +18,10 @@ _lock = threading.Lock()
 _state = {"keras": None, "forked_after_start": False}
 
 FORK_MESSAGE = (
-    "skdeep: this process was forked after TensorFlow started in its parent; "
-    "TensorFlow cannot run in such a child and would hang. Use a start method "
-    "that does not fork a running TensorFlow: joblib's default 'loky' backend "
+    "skdeep: this process was forked after Keras's backend (TensorFlow, JAX "
+    "or PyTorch) started in its parent; their thread pools do not survive a "
+    "fork, and the child would hang. Use a start method "
+    "that does not fork a running backend: joblib's default 'loky' backend "
     "(n_jobs=...), multiprocessing's 'spawn' or 'forkserver' context, Dask or Ray."
 )
 
@@ -123,7 +124,7 @@ def _mark_child():
 
 
 def check_not_forked():
-    """Raise RuntimeError in a child forked after TensorFlow started."""
+    """Raise RuntimeError in a child forked after the backend started."""
     if _state["forked_after_start"]:
         raise RuntimeError(FORK_MESSAGE)
 
@@ -137,8 +138,13 @@ def tensorflow_started():
 BACKENDS = ("tensorflow", "jax", "torch")
 
 
-def _configured_backend():
-    """The backend Keras will load, read the way Keras reads it."""
+def configured_backend():
+    """The backend Keras runs on, or will load (read the way Keras reads it:
+    ``KERAS_BACKEND``, else ``keras.json``, else TensorFlow)."""
+    keras = _state["keras"] or sys.modules.get("keras")
+    config = getattr(keras, "config", None)
+    if config is not None:  # Keras is imported (by skdeep or by the user)
+        return config.backend()
     if os.environ.get("KERAS_BACKEND"):
         return os.environ["KERAS_BACKEND"]
     home = os.environ.get("KERAS_HOME") or os.path.join(
@@ -152,7 +158,7 @@ def _configured_backend():
 
 
 def _backend_missing(error):
-    backend = _configured_backend()
+    backend = configured_backend()
     if backend not in BACKENDS:
         return (
             f"skdeep trains on Keras's {', '.join(BACKENDS)} backends, but Keras "

@@ -1,4 +1,4 @@
-"""TensorFlow thread settings for a process.
+"""Thread settings for a process: TensorFlow's, and PyTorch's on PyTorch.
 
 TensorFlow reads its thread-pool sizes once, when its runtime starts, and ignores
 ``OMP_NUM_THREADS``. Engines such as Dask and Ray limit worker threads through
@@ -37,11 +37,16 @@ def configure_tensorflow(tf):
 
 
 def set_threads(intra_op=None, inter_op=None):
-    """Set how many threads TensorFlow uses in this process.
+    """Set how many threads Keras's backend uses in this process.
 
     Call it before the first fit or predict of the process (TensorFlow fixes its
     thread pools when it starts). If TensorFlow has already started, the call
-    warns and changes nothing.
+    warns and changes nothing. TensorFlow's settings apply on every backend
+    (Keras's text layers run on it); on PyTorch, PyTorch's own thread counts
+    are set too (``torch.set_num_threads``, ``torch.set_num_interop_threads``;
+    the latter only before PyTorch's first parallel work). JAX has no thread
+    setting of its own: its CPU client takes ``XLA_FLAGS`` when it starts
+    (docs/scaling.rst).
 
     Parameters
     ----------
@@ -65,8 +70,11 @@ def set_threads(intra_op=None, inter_op=None):
     for name, value in (("intra_op", intra_op), ("inter_op", inter_op)):
         if value is not None and (not isinstance(value, int) or value < 1):
             raise ValueError(f"{name} must be a positive int or None, got {value!r}.")
-    from ._keras import tensorflow_started
+    from ._keras import configured_backend, tensorflow_started
 
+    torch_applied = True
+    if configured_backend() == "torch":
+        torch_applied = _set_torch_threads(intra_op, inter_op)
     if tensorflow_started():
         import tensorflow as tf
 
@@ -85,9 +93,29 @@ def set_threads(intra_op=None, inter_op=None):
                 stacklevel=2,
             )
             return False
-        return True
+        return torch_applied
     if intra_op is not None:
         os.environ[_INTRA] = str(intra_op)
     if inter_op is not None:
         os.environ[_INTER] = str(inter_op)
+    return torch_applied
+
+
+def _set_torch_threads(intra_op, inter_op):
+    import torch
+
+    if intra_op is not None:
+        torch.set_num_threads(intra_op)
+    if inter_op is not None and torch.get_num_interop_threads() != inter_op:
+        try:
+            torch.set_num_interop_threads(inter_op)
+        except RuntimeError:
+            warnings.warn(
+                "skdeep.set_threads: PyTorch has already run parallel work in this "
+                "process, so its inter-op thread count is fixed; call set_threads "
+                "before the first fit or predict.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return False
     return True

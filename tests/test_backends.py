@@ -220,3 +220,24 @@ def test_pytorch_exports_a_hot_forward_and_keeps_it_in_step():
     assert out["reused"]
     assert out["refit_same"] < 1e-6
     assert not out["gru_exported"]
+
+
+def test_set_threads_sets_pytorch_threads_on_pytorch():
+    if importlib.util.find_spec("torch") is None:
+        _installed()  # fails on CI, skips elsewhere
+    code = (
+        "import numpy as np, skdeep, torch\n"
+        "print(skdeep.set_threads(intra_op=1, inter_op=1))\n"
+        "skdeep.DenseClassifier(epochs=1).fit(np.eye(4), [0, 1, 0, 1])\n"
+        "print(torch.get_num_threads(), torch.get_num_interop_threads())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "KERAS_BACKEND": "torch", "PYTHONWARNINGS": "ignore"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split()[-3:] == ["True", "1", "1"]
