@@ -172,6 +172,43 @@ def torch_device():
     return get_device()
 
 
+_TORCH_NUMPY = "keras.src.backend.torch.numpy"
+
+
+def keep_float64_in_torch_division():
+    """Make Keras's PyTorch ``divide_no_nan`` keep float64, once per process.
+
+    Every Keras loss divides its sum by the batch size with
+    ``ops.divide_no_nan``; on PyTorch, Keras computes that division in the
+    result type of the inputs and a Python ``float``, which its promotion
+    rules map from float64 to float32 outside TensorFlow. A float64 loss (and
+    so its gradients) is then rounded to float32 on every step. The
+    replacement divides two float64 tensors in float64 and defers to Keras
+    for everything else, so float32 results are unchanged, bit for bit.
+    """
+    try:
+        module = importlib.import_module(_TORCH_NUMPY)
+        original = module.divide_no_nan
+    except (ImportError, AttributeError):
+        raise _moved(f"{_TORCH_NUMPY}.divide_no_nan", "Keras") from None
+    if getattr(original, "_skdeep_float64", False):
+        return
+    import torch
+
+    def divide_no_nan(x1, x2):
+        if (
+            isinstance(x1, torch.Tensor)
+            and isinstance(x2, torch.Tensor)
+            and x1.dtype == x2.dtype == torch.float64
+        ):
+            safe = torch.where(x2 == 0, torch.ones_like(x2), x2)
+            return torch.where(x2 == 0, torch.zeros_like(x1), x1 / safe)
+        return original(x1, x2)
+
+    divide_no_nan._skdeep_float64 = True
+    module.divide_no_nan = divide_no_nan
+
+
 # -- scikit-learn ------------------------------------------------------------------
 
 
@@ -215,6 +252,7 @@ def check_all():
         raise _moved("Trainer._symbolic_build", "Keras")
     if keras.config.backend() == "torch":
         torch_device()
+        keep_float64_in_torch_division()
     if metric_direction(keras.metrics.BinaryAccuracy()) != "up":
         raise _moved("Metric._direction", "Keras")
     callback = keras.callbacks.Callback()

@@ -241,3 +241,37 @@ def test_set_threads_sets_pytorch_threads_on_pytorch():
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split()[-3:] == ["True", "1", "1"]
+
+
+def test_pytorch_float64_losses_stay_float64():
+    # Keras's PyTorch divide_no_nan (every loss's mean) rounded float64 to
+    # float32; skdeep's replacement keeps float64 and leaves float32 alone.
+    if importlib.util.find_spec("torch") is None:
+        _installed()  # fails on CI, skips elsewhere
+    code = (
+        "import numpy as np, keras, torch, skdeep\n"
+        "X, y = np.eye(4), [0.0, 1.0, 0.0, 2.0]\n"
+        "skdeep.DenseRegressor(epochs=1, dtype='float64').fit(X, y)\n"
+        "a = torch.tensor([1.0, 2.0], dtype=torch.float64)\n"
+        "b = torch.tensor([3.0, 0.0], dtype=torch.float32)\n"
+        "loss = keras.losses.MeanSquaredError(dtype='float64')\n"
+        "print(keras.ops.divide_no_nan(a, a + 2).dtype,\n"
+        "      keras.ops.divide_no_nan(b, b).dtype,\n"
+        "      loss(a, a / 3).dtype, keras.ops.divide_no_nan(a, a * 0).tolist())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "KERAS_BACKEND": "torch", "PYTHONWARNINGS": "ignore"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split()[-5:] == [
+        "torch.float64",
+        "torch.float32",
+        "torch.float64",
+        "[0.0,",
+        "0.0]",
+    ]

@@ -80,19 +80,23 @@ ESTIMATORS.append(
 )
 
 
+# Where a fit on weighted rows and one on the same rows repeated still differ
+# beyond the 1e-7 tolerance of scikit-learn's weight-equivalence checks
+# (measured: 3e-8 absolute, 1.4e-7 relative, after 50 epochs); on TensorFlow
+# they agree to rounding. Keras's PyTorch loss reduction rounded float64
+# losses to float32 (fixed: _compat.keep_float64_in_torch_division, and the
+# classifier wrapper passes there now); what rounds in these is not found yet.
+_WEIGHT_EQUIVALENCE_FAILS = {
+    "jax": {"SequenceClassifier"},
+    "torch": {"KerasRegressor", "CNNClassifier", "SequenceClassifier"},
+}
+
+
 def _expected_failures(estimator):
-    """None on TensorFlow. On PyTorch (every estimator) and on JAX with x64
-    (the sequence estimator), a fit on weighted rows and one on the same rows
-    repeated differ by 1e-9 to 3e-7 (relative, measured) after the check's 50
-    epochs, beyond its 1e-7 tolerance; on TensorFlow they agree to rounding.
-    The loss, the predictions and the optimizer's state are float64 there;
-    the suspected source is Keras's type promotion, which maps mixed 64-bit
-    results to 32 bits outside TensorFlow
-    (keras/src/backend/common/dtypes.py, BIT64_TO_BIT32_DTYPE)."""
+    """The weight-equivalence checks of the estimators listed above for the
+    backend Keras runs on; none on TensorFlow."""
     backend = get_keras().config.backend()
-    if backend == "tensorflow":
-        return {}
-    if backend == "jax" and type(estimator).__name__ != "SequenceClassifier":
+    if type(estimator).__name__ not in _WEIGHT_EQUIVALENCE_FAILS.get(backend, ()):
         return {}
     reason = f"weighted and repeated rows agree to ~1e-7 only on {backend}"
     checks = ["check_sample_weight_equivalence_on_dense_data"]
