@@ -146,14 +146,19 @@ class Loop:
 EXPORT_MAX_ROWS = 256
 EXPORT_AFTER_CALLS = 10
 # Recurrent layers unroll their time loop into an exported graph, which is
-# slower than the eager loop: they stay eager.
+# slower than the eager loop; normalisation layers are decomposed there into
+# other kernels, whose results differ from the eager ones in the last bit for
+# some rows (so a prediction would change once its forward is hot). Both kinds
+# stay eager.
 _RECURRENT = ("RNN", "GRU", "LSTM", "SimpleRNN", "ConvLSTM", "Bidirectional")
 
 
 def _exportable(model):
     layers = [model, *_compat.sublayers(model)]
-    return not any(
-        name in _RECURRENT for layer in layers for name in _class_names(layer)
+    names = {name for layer in layers for name in _class_names(layer)}
+    return not (
+        names.intersection(_RECURRENT)
+        or any(name.endswith("Normalization") for name in names)
     )
 
 
