@@ -399,6 +399,20 @@ def met(value, target, at_most):
     return "met" if (value <= target if at_most else value >= target) else "not met"
 
 
+def ratio_cells(ours, theirs, target, fmt):
+    """skdeep's time, the reference's, their ratio, the target (at most) and
+    its verdict, as table cells; and the verdict."""
+    ratio = ours / theirs
+    verdict = met(ratio, target, at_most=True)
+    return (
+        fmt(ours),
+        fmt(theirs),
+        f"{ratio:.2f}x",
+        f"<= {target:.2f}x",
+        verdict,
+    ), verdict
+
+
 def table(header, rows):
     """Aligned columns: the first left-aligned, the others right-aligned."""
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
@@ -431,20 +445,9 @@ def fit_section(results, size):
         fit = res.get("fit")
         if fit is None:
             continue
-        ratio = fit["skdeep"] / fit["keras"]
-        verdicts[backend] = met(ratio, 0.5, at_most=True)
-        rows.append(
-            (
-                backend,
-                fmt_s(fit["skdeep"]),
-                fmt_s(fit["keras"]),
-                f"{ratio:.2f}x",
-                "<= 0.50x",
-                verdicts[backend],
-                fmt_s(fit["skdeep_first"]),
-                fmt_s(fit["keras_first"]),
-            )
-        )
+        cells, verdicts[backend] = ratio_cells(fit["skdeep"], fit["keras"], 0.5, fmt_s)
+        first = (fmt_s(fit["skdeep_first"]), fmt_s(fit["keras_first"]))
+        rows.append((backend, *cells, *first))
     intro = (
         "Ratio: skdeep's time over ``keras.Model.fit``'s. The first fit of each "
         "(tracing included) is not in the median."
@@ -478,19 +481,8 @@ def dense_section(results, size):
         pred = res.get("dense_predict")
         if pred is None:
             continue
-        ratio = pred["skdeep"] / pred["mlp"]
-        verdicts[backend] = met(ratio, 1.5, at_most=True)
-        rows.append(
-            (
-                backend,
-                fmt_ms(pred["skdeep"]),
-                fmt_ms(pred["mlp"]),
-                f"{ratio:.2f}x",
-                "<= 1.50x",
-                verdicts[backend],
-                fmt_ms(pred["keras"]),
-            )
-        )
+        cells, verdicts[backend] = ratio_cells(pred["skdeep"], pred["mlp"], 1.5, fmt_ms)
+        rows.append((backend, *cells, fmt_ms(pred["keras"])))
     intro = (
         "Ratio: skdeep's time over scikit-learn's ``MLPClassifier.predict_proba`` "
         f"(same network). ``keras.Model.predict`` (median of {size['keras_calls']} "

@@ -29,18 +29,36 @@ def _installed():
     return found
 
 
-def _run(backend, *args):
-    env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONWARNINGS": "ignore"}
+def _need(backend):
+    """Skip (fail on CI) unless ``backend`` is installed."""
+    if importlib.util.find_spec(backend) is None:
+        _installed()
+
+
+def _python(argv, backend, timeout=600, **env):
+    """Run ``python *argv`` on ``backend`` (and ``env``); its stdout, once it
+    exited 0."""
     done = subprocess.run(
-        [sys.executable, SCRIPT, *args],
-        env=env,
+        [sys.executable, *argv],
+        env={
+            **os.environ,
+            "KERAS_BACKEND": backend,
+            "PYTHONWARNINGS": "ignore",
+            **env,
+        },
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
         check=False,
     )
-    assert done.returncode == 0, f"{backend} {args[0]} failed:\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, (
+        f"{backend} {argv[0]} failed:\n{done.stdout[-1000:]}{done.stderr[-3000:]}"
+    )
     return done.stdout
+
+
+def _run(backend, *args):
+    return _python([SCRIPT, *args], backend)
 
 
 def test_a_file_saved_on_each_backend_loads_on_each_other(tmp_path):
@@ -57,7 +75,6 @@ def test_a_file_saved_on_each_backend_loads_on_each_other(tmp_path):
 
 
 def test_skdeep_refuses_a_backend_it_does_not_train_on():
-    env = {**os.environ, "KERAS_BACKEND": "numpy"}
     code = (
         "import numpy as np, skdeep\n"
         "try:\n"
@@ -65,16 +82,9 @@ def test_skdeep_refuses_a_backend_it_does_not_train_on():
         "except ImportError as e:\n"
         "    print(e)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    assert "tensorflow, jax, torch" in done.stdout
-    assert "KERAS_BACKEND" in done.stdout
+    out = _python(["-c", code], "numpy", timeout=300)
+    assert "tensorflow, jax, torch" in out
+    assert "KERAS_BACKEND" in out
 
 
 def test_a_backend_that_is_not_installed_names_its_extra():
@@ -87,15 +97,8 @@ def test_a_backend_that_is_not_installed_names_its_extra():
         "except ImportError as e:\n"
         "    print(e)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, "KERAS_BACKEND": "jax"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    assert "pip install 'skdeep[jax]'" in done.stdout, done.stdout + done.stderr
+    out = _python(["-c", code], "jax", timeout=300)
+    assert "pip install 'skdeep[jax]'" in out, out
 
 
 DATA_PARALLEL = """
@@ -131,24 +134,13 @@ os._exit(0)
 
 
 def test_jax_data_parallel_over_two_simulated_devices():
-    if importlib.util.find_spec("jax") is None:
-        _installed()  # fails on CI, skips elsewhere
-    env = {
-        **os.environ,
-        "KERAS_BACKEND": "jax",
-        "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
-        "PYTHONWARNINGS": "ignore",
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", DATA_PARALLEL],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    _need("jax")
+    out = _python(
+        ["-c", DATA_PARALLEL],
+        "jax",
+        XLA_FLAGS="--xla_force_host_platform_device_count=2",
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.splitlines()[-1])
+    result = json.loads(out.splitlines()[-1])
     # The weights live on a mesh of both devices; each batch is split over them.
     assert result["devices"] == 2
     assert result["mesh"] == 2
@@ -203,18 +195,8 @@ def test_pytorch_exports_a_hot_forward_and_keeps_it_in_step():
     # On PyTorch, a forward called again and again on few rows runs as one
     # exported graph; it must give the eager results, follow the weights of a
     # later fit on the same (pooled) network, and leave recurrent nets eager.
-    if importlib.util.find_spec("torch") is None:
-        _installed()  # fails on CI, skips elsewhere
-    done = subprocess.run(
-        [sys.executable, "-c", TORCH_EXPORT],
-        env={**os.environ, "KERAS_BACKEND": "torch", "PYTHONWARNINGS": "ignore"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = json.loads(done.stdout.splitlines()[-1])
+    _need("torch")
+    out = json.loads(_python(["-c", TORCH_EXPORT], "torch").splitlines()[-1])
     assert out["cnn_exported"]
     assert out["cnn_same"] < 1e-6
     assert out["reused"]
@@ -223,31 +205,21 @@ def test_pytorch_exports_a_hot_forward_and_keeps_it_in_step():
 
 
 def test_set_threads_sets_pytorch_threads_on_pytorch():
-    if importlib.util.find_spec("torch") is None:
-        _installed()  # fails on CI, skips elsewhere
+    _need("torch")
     code = (
         "import numpy as np, skdeep, torch\n"
         "print(skdeep.set_threads(intra_op=1, inter_op=1))\n"
         "skdeep.DenseClassifier(epochs=1).fit(np.eye(4), [0, 1, 0, 1])\n"
         "print(torch.get_num_threads(), torch.get_num_interop_threads())\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, "KERAS_BACKEND": "torch", "PYTHONWARNINGS": "ignore"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.split()[-3:] == ["True", "1", "1"]
+    out = _python(["-c", code], "torch", timeout=300)
+    assert out.split()[-3:] == ["True", "1", "1"]
 
 
 def test_pytorch_float64_losses_stay_float64():
     # Keras's PyTorch divide_no_nan (every loss's mean) rounded float64 to
     # float32; skdeep's replacement keeps float64 and leaves float32 alone.
-    if importlib.util.find_spec("torch") is None:
-        _installed()  # fails on CI, skips elsewhere
+    _need("torch")
     code = (
         "import numpy as np, keras, torch, skdeep\n"
         "X, y = np.eye(4), [0.0, 1.0, 0.0, 2.0]\n"
@@ -259,16 +231,8 @@ def test_pytorch_float64_losses_stay_float64():
         "      keras.ops.divide_no_nan(b, b).dtype,\n"
         "      loss(a, a / 3).dtype, keras.ops.divide_no_nan(a, a * 0).tolist())\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, "KERAS_BACKEND": "torch", "PYTHONWARNINGS": "ignore"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.split()[-5:] == [
+    out = _python(["-c", code], "torch", timeout=300)
+    assert out.split()[-5:] == [
         "torch.float64",
         "torch.float32",
         "torch.float64",
