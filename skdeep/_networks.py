@@ -233,8 +233,7 @@ class Network:
         optimizer = self.model.optimizer
         if not optimizer.built:
             optimizer.build(self.model.trainable_variables)
-        to_numpy = _backends.current().to_numpy
-        self._initial_optimizer = [np.array(to_numpy(v)) for v in optimizer.variables]
+        self._initial_optimizer = _backends.copies(optimizer.variables)
 
     def reset_from(self, fresh):
         """Make this network start where the uncompiled model ``fresh`` (same

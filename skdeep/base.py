@@ -882,9 +882,8 @@ def _input_shape(X):
 
 def _weights_snapshot(model):
     optimizer = getattr(model, "optimizer", None)
-    to_numpy = _backends.current().to_numpy
-    opt_vars = [np.array(to_numpy(v)) for v in optimizer.variables] if optimizer else []
-    return [np.array(to_numpy(v)) for v in model.weights], opt_vars
+    opt_vars = _backends.copies(optimizer.variables) if optimizer else []
+    return _backends.copies(model.weights), opt_vars
 
 
 def _restore_weights(model, snapshot):

@@ -36,10 +36,13 @@ each backend module gives exactly these:
     True if string inputs cannot enter the compiled network (JAX, PyTorch):
     text models then vectorise on the host before it (``_networks``).
 
-:func:`current` returns the module of the backend Keras runs on.
+:func:`current` returns the module of the backend Keras runs on; :func:`copies`
+snapshots variables through its ``to_numpy``.
 """
 
 import importlib
+
+import numpy as np
 
 from .._keras import get_keras
 
@@ -54,3 +57,10 @@ def name():
 def current():
     """The module (of this package) for the backend Keras runs on."""
     return importlib.import_module(f"{__name__}.{_MODULES[name()]}")
+
+
+def copies(variables):
+    """Copies of ``variables``' values as NumPy arrays, which the variables'
+    later updates leave alone (PyTorch's ``.numpy()`` shares storage)."""
+    to_numpy = current().to_numpy
+    return [np.array(to_numpy(v)) for v in variables]

@@ -181,12 +181,15 @@ class _Exported:
         self.module = None
         self.failed = not exportable
         self.calls = 0
+        # The model's variables when exported (listed once: walking the
+        # layers for them on every call costs more than the check) and
+        # where their values were stored then.
+        self._variables = []
         self._storage = None
         self._lock = threading.Lock()
 
-    @staticmethod
-    def _pointers(model):
-        return [v.value.data_ptr() for v in model.variables]
+    def _pointers(self):
+        return [v.value.data_ptr() for v in self._variables]
 
     def get(self, model, inputs):
         """The exported module for ``inputs`` (tensors), or None: eager."""
@@ -196,7 +199,7 @@ class _Exported:
         if self.calls < EXPORT_AFTER_CALLS:
             return None
         module = self.module
-        if module is not None and self._storage == self._pointers(model):
+        if module is not None and self._storage == self._pointers():
             return module
         with self._lock:
             if not self.failed:
@@ -236,7 +239,8 @@ class _Exported:
         if not same:
             self.failed, self.module = True, None
             return
-        self.module, self._storage = module, self._pointers(model)
+        self.module, self._variables = module, list(model.variables)
+        self._storage = self._pointers()
 
 
 def _identical(a, b):
