@@ -172,41 +172,46 @@ def torch_device():
     return get_device()
 
 
-_TORCH_NUMPY = "keras.src.backend.torch.numpy"
+_DTYPES = "keras.src.backend.common.dtypes"
 
 
-def keep_float64_in_torch_division():
-    """Make Keras's PyTorch ``divide_no_nan`` keep float64, once per process.
+def keep_float64(model):
+    """Make Keras keep float64 computations in float64 once ``model`` (a
+    float64 network) runs on JAX or PyTorch; once per process.
 
-    Every Keras loss divides its sum by the batch size with
-    ``ops.divide_no_nan``; on PyTorch, Keras computes that division in the
-    result type of the inputs and a Python ``float``, which its promotion
-    rules map from float64 to float32 outside TensorFlow. A float64 loss (and
-    so its gradients) is then rounded to float32 on every step. The
-    replacement divides two float64 tensors in float64 and defers to Keras
-    for everything else, so float32 results are unchanged, bit for bit.
+    Keras's type promotion (``keras.backend.result_type``) maps float64 to
+    float32 on every backend but TensorFlow, following JAX's default of no
+    64-bit floats, even where both operands are float64: on PyTorch a float64
+    ``Dense`` layer multiplies in float32, every loss's mean divides in
+    float32 (Keras issue 23704), and the same happens on JAX with 64-bit floats
+    turned on. A float64 network then trains and predicts at float32
+    precision. The first float64 network skdeep runs there makes that mapping
+    keep float64, as it is on TensorFlow; float32 computations, and anything
+    on a JAX without 64-bit floats, are unaffected.
     """
-    try:
-        module = importlib.import_module(_TORCH_NUMPY)
-        original = module.divide_no_nan
-    except (ImportError, AttributeError):
-        raise _moved(f"{_TORCH_NUMPY}.divide_no_nan", "Keras") from None
-    if getattr(original, "_skdeep_float64", False):
+    keras = get_keras()
+    if keras.config.backend() == "tensorflow":
         return
-    import torch
+    dtypes = [getattr(model, "compute_dtype", None), *(v.dtype for v in model.weights)]
+    if "float64" not in {_dtype_name(d) for d in dtypes if d is not None}:
+        return
+    table = _float64_mapping()
+    table["float64"] = "float64"
 
-    def divide_no_nan(x1, x2):
-        if (
-            isinstance(x1, torch.Tensor)
-            and isinstance(x2, torch.Tensor)
-            and x1.dtype == x2.dtype == torch.float64
-        ):
-            safe = torch.where(x2 == 0, torch.ones_like(x2), x2)
-            return torch.where(x2 == 0, torch.zeros_like(x1), x1 / safe)
-        return original(x1, x2)
 
-    divide_no_nan._skdeep_float64 = True
-    module.divide_no_nan = divide_no_nan
+def _dtype_name(dtype):
+    return get_keras().backend.standardize_dtype(dtype)
+
+
+def _float64_mapping():
+    """Keras's table of the 64-bit types it computes in 32 bits."""
+    try:
+        table = importlib.import_module(_DTYPES).BIT64_TO_BIT32_DTYPE
+    except (ImportError, AttributeError):
+        raise _moved(f"{_DTYPES}.BIT64_TO_BIT32_DTYPE", "Keras") from None
+    if not isinstance(table, dict) or "float64" not in table:
+        raise _moved(f"{_DTYPES}.BIT64_TO_BIT32_DTYPE['float64']", "Keras")
+    return table
 
 
 # -- scikit-learn ------------------------------------------------------------------
@@ -252,7 +257,7 @@ def check_all():
         raise _moved("Trainer._symbolic_build", "Keras")
     if keras.config.backend() == "torch":
         torch_device()
-        keep_float64_in_torch_division()
+    _float64_mapping()
     if metric_direction(keras.metrics.BinaryAccuracy()) != "up":
         raise _moved("Metric._direction", "Keras")
     callback = keras.callbacks.Callback()

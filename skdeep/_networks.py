@@ -191,6 +191,7 @@ class Network:
 
     def __init__(self, model):
         self.model = model
+        _compat.keep_float64(model)
         backend = _backends.current()
         self.prefix = host_prefix(model)
         trained = model if self.prefix is None else self.prefix.core

@@ -163,6 +163,7 @@ def numpy_forward(model, final_activation=None):
 def compiled_forward(model, final_activation=None):
     """The model at inference as the backend's compiled function, made once
     (:mod:`skdeep._backends`)."""
+    _compat.keep_float64(model)
     return _backends.current().compiled_forward(model, final_activation)
 
 

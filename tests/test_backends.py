@@ -216,26 +216,35 @@ def test_set_threads_sets_pytorch_threads_on_pytorch():
     assert out.split()[-3:] == ["True", "1", "1"]
 
 
-def test_pytorch_float64_losses_stay_float64():
-    # Keras's PyTorch divide_no_nan (every loss's mean) rounded float64 to
-    # float32; skdeep's replacement keeps float64 and leaves float32 alone.
-    _need("torch")
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_float64_networks_compute_in_float64(backend):
+    # Keras maps float64 to float32 outside TensorFlow, even for float64
+    # operands only: on PyTorch a float64 Dense multiplied, and every loss's
+    # mean divided, in float32; on JAX (64-bit floats on) tanh, a GRU's
+    # activation, computed in float32. A float32 fit leaves Keras's promotion
+    # as it is; the first float64 network makes float64 stay float64, and
+    # float32 stays float32.
+    _need(backend)
     code = (
-        "import numpy as np, keras, torch, skdeep\n"
+        "import numpy as np, keras, skdeep\n"
+        "from keras import ops\n"
         "X, y = np.eye(4), [0.0, 1.0, 0.0, 2.0]\n"
+        "a = ops.convert_to_tensor(np.array([1.0, 2.0]), 'float64')\n"
+        "b = ops.convert_to_tensor(np.array([3.0, 0.0]), 'float32')\n"
+        "def show():\n"
+        "    print(ops.tanh(a).dtype, ops.matmul(a, a).dtype,\n"
+        "          ops.divide_no_nan(a, a + 2).dtype, ops.tanh(b).dtype,\n"
+        "          ops.divide_no_nan(b, b).dtype)\n"
+        "skdeep.DenseRegressor(epochs=1, dtype='float32').fit(X, y)\n"
+        "show()\n"
         "skdeep.DenseRegressor(epochs=1, dtype='float64').fit(X, y)\n"
-        "a = torch.tensor([1.0, 2.0], dtype=torch.float64)\n"
-        "b = torch.tensor([3.0, 0.0], dtype=torch.float32)\n"
-        "loss = keras.losses.MeanSquaredError(dtype='float64')\n"
-        "print(keras.ops.divide_no_nan(a, a + 2).dtype,\n"
-        "      keras.ops.divide_no_nan(b, b).dtype,\n"
-        "      loss(a, a / 3).dtype, keras.ops.divide_no_nan(a, a * 0).tolist())\n"
+        "show()\n"
+        "print(ops.convert_to_numpy(ops.divide_no_nan(a, a * 0)).tolist())\n"
     )
-    out = _python(["-c", code], "torch", timeout=300)
-    assert out.split()[-5:] == [
-        "torch.float64",
-        "torch.float32",
-        "torch.float64",
-        "[0.0,",
-        "0.0]",
-    ]
+    out = _python(["-c", code], backend, timeout=300, JAX_ENABLE_X64="1")
+    words = out.split()
+    before, after = ([d.split(".")[-1] for d in words[i : i + 5]] for i in (-12, -7))
+    assert "float32" in before[:3]  # Keras's own promotion, untouched
+    assert before[3:] == ["float32", "float32"]
+    assert after == ["float64", "float64", "float64", "float32", "float32"]
+    assert words[-2:] == ["[0.0,", "0.0]"]

@@ -11,7 +11,6 @@ from skdeep import (
     ModelBuilder,
     SequenceClassifier,
 )
-from skdeep._keras import get_keras
 
 
 class _StableRepr:
@@ -80,31 +79,6 @@ ESTIMATORS.append(
 )
 
 
-# Where a fit on weighted rows and one on the same rows repeated still differ
-# beyond the 1e-7 tolerance of scikit-learn's weight-equivalence checks
-# (measured: 3e-8 absolute, 1.4e-7 relative, after 50 epochs); on TensorFlow
-# they agree to rounding. Keras's PyTorch loss reduction rounded float64
-# losses to float32 (fixed: _compat.keep_float64_in_torch_division, and the
-# classifier wrapper passes there now); what rounds in these is not found yet.
-_WEIGHT_EQUIVALENCE_FAILS = {
-    "jax": {"SequenceClassifier"},
-    "torch": {"KerasRegressor", "CNNClassifier", "SequenceClassifier"},
-}
-
-
-def _expected_failures(estimator):
-    """The weight-equivalence checks of the estimators listed above for the
-    backend Keras runs on; none on TensorFlow."""
-    backend = get_keras().config.backend()
-    if type(estimator).__name__ not in _WEIGHT_EQUIVALENCE_FAILS.get(backend, ()):
-        return {}
-    reason = f"weighted and repeated rows agree to ~1e-7 only on {backend}"
-    checks = ["check_sample_weight_equivalence_on_dense_data"]
-    if estimator.__sklearn_tags__().input_tags.sparse:
-        checks.append("check_sample_weight_equivalence_on_sparse_data")
-    return dict.fromkeys(checks, reason)
-
-
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)
+@parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -108,7 +108,6 @@ class Loop:
         if len(idx) == 0:
             return
         if not self._ready:
-            _compat.keep_float64_in_torch_division()
             if self.step == "train" and not model.optimizer.built:
                 model.optimizer.build(model.trainable_variables)
             first = idx[:1]
