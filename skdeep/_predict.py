@@ -4,69 +4,33 @@
 milliseconds for one row on TensorFlow (46 ms on the benchmark page). A fitted
 estimator instead keeps one compiled function of the backend
 (:mod:`skdeep._backends`), compiled once and never retraced.
-For small batches through a plain dense stack we go further and run the forward
-pass in NumPy on the fitted weights (a ``tf.function`` call alone costs about
-0.4 ms); that path is checked against Keras for every layer and activation it
-supports, and anything else falls back to the compiled function.
+For small batches through a chain of the layers :mod:`skdeep._numpy_layers`
+computes (dense, convolution, pooling, normalisation) we go further and run the
+forward pass in NumPy on the fitted weights (a ``tf.function`` call alone costs
+about 0.4 ms); that path is checked against Keras for every layer and
+activation it supports, and anything else falls back to the compiled function.
 """
 
 import functools
 import threading
 
 import numpy as np
-from scipy.special import erf, expit, softmax
 
 from . import _backends, _compat, _rows
 from ._backends._common import input_names
 from ._keras import check_not_forked
+from ._numpy_layers import ACTIVATIONS, IDENTITY, Op, layer_op
 
 # Rows up to which the NumPy path is used; above it the backend's threaded kernels
 # (or a GPU) win.
 NUMPY_MAX_ROWS = 256
+# Multiply-adds a NumPy batch may cost: about 0.3 ms of NumPy's matrix
+# products on one CPU core, where the compiled function's call and transfer
+# cost (0.3 to 1 ms) is no longer the larger part. Convolutional networks
+# then take this path for one or a few rows, dense ones for up to 256.
+NUMPY_MAX_MACS = 10_000_000
 # Rows per compiled call for large inputs, to bound memory for big networks.
 PREDICT_CHUNK = 8192
-
-
-def _softplus(x):
-    return np.logaddexp(0, x)
-
-
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
-
-ACTIVATIONS = {
-    "linear": lambda x: x,
-    "relu": lambda x: np.maximum(x, 0),
-    "sigmoid": expit,
-    "tanh": np.tanh,
-    "softmax": lambda x: softmax(x, axis=-1),
-    "leaky_relu": lambda x: np.where(x >= 0, x, 0.2 * x),
-    "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
-    "selu": lambda x: (
-        _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0)))
-    ),
-    "gelu": lambda x: 0.5 * x * (1.0 + erf(x / np.sqrt(2.0).astype(x.dtype))),
-    "softplus": _softplus,
-    "softsign": lambda x: x / (1 + np.abs(x)),
-    "swish": lambda x: x * expit(x),
-    "silu": lambda x: x * expit(x),
-    "relu6": lambda x: np.clip(x, 0, 6),
-    "hard_sigmoid": lambda x: np.clip(x / 6.0 + 0.5, 0, 1),
-    "mish": lambda x: x * np.tanh(_softplus(x)),
-}
-
-_IDENTITY_AT_INFERENCE = (
-    "Dropout",
-    "GaussianNoise",
-    "GaussianDropout",
-    "AlphaDropout",
-    "InputLayer",
-)
-
-
-def _activation_name(fn):
-    name = getattr(fn, "__name__", None)
-    return name if name in ACTIVATIONS else None
 
 
 def _linear_layers(model):
@@ -96,10 +60,11 @@ def _linear_layers(model):
 def numpy_forward(model, final_activation=None):
     """Return a NumPy function computing ``model`` at inference, or None.
 
-    Supported: ``Dense`` with the activations in :data:`ACTIVATIONS`,
-    ``Activation``, ``BatchNormalization`` on the last axis, ``Flatten`` and the
-    layers that are the identity at inference (dropout and noise), chained one
-    after another. Any other model gives None.
+    Supported: one chain of the layers :func:`skdeep._numpy_layers.layer_op`
+    computes (dense, convolution, pooling and normalisation layers, the
+    activations in :data:`ACTIVATIONS`, the layers that are the identity at
+    inference). Any other model gives None. The function's ``max_rows`` is
+    the largest batch it serves (:func:`numpy_max_rows`).
     """
     layers = _linear_layers(model)
     if layers is None:
@@ -107,57 +72,36 @@ def numpy_forward(model, final_activation=None):
     to_numpy = _backends.current().to_numpy
     ops = []
     for layer in layers:
-        kind = type(layer).__name__
-        if kind in _IDENTITY_AT_INFERENCE:
-            continue
-        if kind == "Dense":
-            act = _activation_name(layer.activation)
-            if act is None:
-                return None
-            weights = [to_numpy(w) for w in layer.weights]
-            kernel = weights[0]
-            bias = weights[1] if layer.use_bias else None
-            ops.append(("dense", kernel, bias, ACTIVATIONS[act]))
-        elif kind == "Activation":
-            act = _activation_name(layer.activation)
-            if act is None:
-                return None
-            ops.append(("act", ACTIVATIONS[act]))
-        elif kind == "BatchNormalization":
-            if layer.axis not in (-1, len(layer.input.shape) - 1):
-                return None
-            gamma = to_numpy(layer.gamma) if layer.scale else 1.0
-            beta = to_numpy(layer.beta) if layer.center else 0.0
-            mean = to_numpy(layer.moving_mean)
-            var = to_numpy(layer.moving_variance)
-            # Same arithmetic as Keras: (x - mean) * (gamma / sqrt(var + eps)) + beta
-            inv = gamma / np.sqrt(var + np.asarray(layer.epsilon, var.dtype))
-            ops.append(("bn", mean, inv, beta))
-        elif kind == "Flatten":
-            ops.append(("flatten",))
-        else:
+        op = layer_op(layer, to_numpy)
+        if op is None:
             return None
+        if op is not IDENTITY:
+            ops.append(op)
     if final_activation is not None:
-        ops.append(("act", ACTIVATIONS[final_activation]))
-    dtype = np.dtype(model.inputs[0].dtype)
+        ops.append(Op(ACTIVATIONS[final_activation]))
+    dtype = str(model.inputs[0].dtype)
+    # Float inputs in the network's dtype; text goes as it is.
+    dtype = np.dtype(dtype) if dtype.startswith("float") else None
+    steps = [op.fn for op in ops]
 
     def forward(X):
-        x = np.asarray(X, dtype=dtype)
-        for op in ops:
-            if op[0] == "dense":
-                x = x @ op[1]
-                if op[2] is not None:
-                    x = x + op[2]
-                x = op[3](x)
-            elif op[0] == "act":
-                x = op[1](x)
-            elif op[0] == "bn":
-                x = (x - op[1]) * op[2] + op[3]
-            else:
-                x = x.reshape(len(x), -1)
+        x = X if dtype is None else np.asarray(X, dtype=dtype)
+        for step in steps:
+            x = step(x)
         return x
 
+    forward.max_rows = numpy_max_rows(sum(op.macs for op in ops))
     return forward
+
+
+def numpy_max_rows(macs_per_row):
+    """The largest batch the NumPy path serves for a network costing
+    ``macs_per_row`` multiply-adds a row: :data:`NUMPY_MAX_ROWS`, fewer where
+    the batch would cost more than :data:`NUMPY_MAX_MACS` (above it the
+    backend's compiled kernels win), and always one row."""
+    if macs_per_row <= 0:
+        return NUMPY_MAX_ROWS
+    return int(np.clip(NUMPY_MAX_MACS // macs_per_row, 1, NUMPY_MAX_ROWS))
 
 
 def compiled_forward(model, final_activation=None):
@@ -233,8 +177,9 @@ class Predictor:
             if str(dtype).startswith("float"):
                 X = np.asarray(X, dtype=dtype)
             n = len(X)
-        if self._numpy is not None and n <= self.numpy_max_rows:
-            return self._numpy(X)
+        numpy = self._numpy
+        if numpy is not None and n <= min(self.numpy_max_rows, numpy.max_rows):
+            return numpy(X)
         check_not_forked()
         fn = self._compiled_fn()
 

@@ -4,6 +4,7 @@ activation it supports; anything else falls back to the compiled function."""
 import numpy as np
 import pytest
 
+from skdeep import _compat
 from skdeep._keras import get_keras
 from skdeep._predict import ACTIVATIONS, Predictor, compiled_forward, numpy_forward
 from skdeep.architectures import dense_network
@@ -14,7 +15,7 @@ def _keras_out(model, X, final=None):
     out = model(X, training=False)
     if final is not None:
         out = keras.activations.get(final)(out)
-    return np.asarray(out)
+    return keras.ops.convert_to_numpy(out)
 
 
 def _randomise(model, seed=0):
@@ -26,7 +27,7 @@ def _randomise(model, seed=0):
         weights.append(w)
     model.set_weights(weights)
     for layer in model.layers:
-        if type(layer).__name__ == "BatchNormalization":
+        if type(layer).__name__.endswith("BatchNormalization"):
             layer.moving_variance.assign(
                 rng.uniform(0.5, 2.0, size=layer.moving_variance.shape)
             )
@@ -85,8 +86,13 @@ def test_unsupported_models_fall_back_to_compiled():
     branch_a = keras.layers.Dense(3)(inputs)
     branch_b = keras.layers.Dense(3)(inputs)
     branching = keras.Model(inputs, keras.layers.Add()([branch_a, branch_b]))
+    # Keras averages "same" pooling over the cells inside the image only.
     conv = keras.Sequential(
-        [keras.Input((6, 1)), keras.layers.Conv1D(2, 3), keras.layers.Flatten()]
+        [
+            keras.Input((7, 1)),
+            keras.layers.AveragePooling1D(2, padding="same"),
+            keras.layers.Flatten(),
+        ]
     )
     odd_activation = keras.Sequential(
         [keras.Input((4,)), keras.layers.Dense(2, activation=lambda x: x * 3)]
@@ -100,6 +106,116 @@ def test_unsupported_models_fall_back_to_compiled():
             _keras_out(model, X.astype("float32")),
             atol=1e-6,
         )
+
+
+def _layers_model(input_shape, layers, dtype="float32"):
+    keras = get_keras()
+    model = keras.Sequential([keras.Input(input_shape, dtype=dtype), *layers])
+    _randomise(model)
+    return model
+
+
+def _conv_case(case, dtype):
+    """The input shape and layers of one convolutional test network."""
+    from skdeep.architectures._sequence_layers import (
+        SeriesStandardization,
+        WeightedBatchNormalization,
+    )
+
+    keras = get_keras()
+
+    def make(cls, *args, **kwargs):
+        return cls(*args, dtype=dtype, **kwargs)
+
+    L = keras.layers
+    cases = {
+        "conv2d-same-pool": lambda: (
+            (9, 7, 2),
+            [
+                make(L.Conv2D, 4, 3, padding="same", activation="relu"),
+                make(L.MaxPooling2D, 2, padding="same"),
+                make(L.BatchNormalization),
+                make(L.Conv2D, 3, (2, 3), strides=(2, 1), activation="tanh"),
+                make(L.Flatten),
+                make(L.Dense, 3),
+            ],
+        ),
+        "conv2d-dilated-pools": lambda: (
+            (10, 11, 3),
+            [
+                make(L.RandomFlip, "horizontal"),
+                make(L.Conv2D, 5, 3, dilation_rate=2, padding="same"),
+                make(L.AveragePooling2D, 2),
+                make(L.MaxPooling2D, 3, strides=1),
+                make(L.GlobalAveragePooling2D),
+                make(L.Dense, 2, activation="sigmoid"),
+            ],
+        ),
+        "conv1d-fcn": lambda: (
+            (13, 2),
+            [
+                make(SeriesStandardization),
+                make(L.Conv1D, 6, 8, padding="same"),
+                make(WeightedBatchNormalization),
+                make(L.Activation, "relu"),
+                make(L.Conv1D, 4, 3, padding="causal", dilation_rate=2),
+                make(L.Conv1D, 4, 3, strides=2, padding="same", activation="elu"),
+                make(L.MaxPooling1D, 3, strides=2, padding="same"),
+                make(L.GlobalMaxPooling1D, keepdims=True),
+                make(L.Flatten),
+                make(L.Dense, 3),
+            ],
+        ),
+        "conv1d-global-average": lambda: (
+            (12, 3),
+            [
+                make(L.Conv1D, 4, 5, strides=3, use_bias=False),
+                make(L.Dropout, 0.5),
+                make(L.GlobalAveragePooling1D),
+            ],
+        ),
+    }
+    return cases[case]()
+
+
+_CONV_CASES = (
+    "conv2d-same-pool",
+    "conv2d-dilated-pools",
+    "conv1d-fcn",
+    "conv1d-global-average",
+)
+
+
+@pytest.mark.parametrize("case", _CONV_CASES)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_numpy_path_matches_keras_for_convolutions(case, dtype):
+    input_shape, layers = _conv_case(case, dtype)
+    model = _layers_model(input_shape, layers, dtype)
+    # As skdeep runs float64 networks (Keras alone computes some float64 ops
+    # in float32 on JAX and PyTorch).
+    _compat.keep_float64(model)
+    X = np.random.RandomState(3).normal(size=(5, *input_shape)).astype(dtype)
+    forward = numpy_forward(model, "softmax")
+    assert forward is not None
+    atol = 1e-5 if dtype == "float32" else 1e-12
+    expected = _keras_out(model, X, "softmax")
+    np.testing.assert_allclose(forward(X), expected, atol=atol)
+
+
+def test_numpy_path_serves_fewer_rows_for_costly_networks():
+    keras = get_keras()
+    layers = keras.layers
+    small = _layers_model((6,), [layers.Dense(4)])
+    conv = _layers_model(
+        (64, 64, 8), [layers.Conv2D(64, 3, padding="same"), layers.Flatten()]
+    )
+    assert numpy_forward(small).max_rows == 256
+    rows = numpy_forward(conv).max_rows
+    # 64 * 64 * 3 * 3 * 8 * 64 multiply-adds a row: over the budget alone.
+    assert rows == 1
+    predictor = Predictor(conv)
+    X = np.random.RandomState(0).normal(size=(3, 64, 64, 8)).astype("float32")
+    np.testing.assert_allclose(predictor(X), _keras_out(conv, X), atol=1e-4)
 
 
 def test_small_and_large_batches_agree():
@@ -118,3 +234,67 @@ def test_compiled_function_is_traced_once():
     for n in (1, 7, 300, 2):
         fn(np.zeros((n, 3), dtype="float32"))
     assert fn.experimental_get_tracing_count() == 1
+
+
+_TEXTS = [
+    "A great film, a GREAT story!",
+    "the plot was slow... and the music loud",
+    "",
+    "   spaced\tout\nwords  ",
+    "it's (really) a great-great film?",
+    "café crème, a great film",  # not ASCII: the layer itself vectorises
+    "split\x1cby a separator Python splits on",  # and not this either
+    "nothing known here",
+]
+
+
+@pytest.mark.parametrize("standardize", ["lower_and_strip_punctuation", "lower", None])
+def test_numpy_path_matches_keras_for_text(standardize):
+    from skdeep.architectures.bag import bag_network, bag_vocabulary
+
+    vocabulary, idf = bag_vocabulary(_TEXTS[:5], standardize=standardize)
+    model = bag_network(
+        2, "softmax", vocabulary=vocabulary, idf_weights=idf, standardize=standardize
+    )
+    _randomise_dense(model)
+    forward = numpy_forward(model)
+    assert forward is not None
+    X = np.array(_TEXTS, dtype=object)
+    expected = _compiled_text_out(model, X)
+    np.testing.assert_allclose(forward(X), expected, atol=1e-6)
+    np.testing.assert_allclose(forward(X[:1]), expected[:1], atol=1e-6)
+    np.testing.assert_allclose(forward(X[:5]), expected[:5], atol=1e-6)
+
+
+def _compiled_text_out(model, X):
+    # skdeep's compiled path: on JAX and PyTorch the text layer runs on the
+    # host, then the compiled rest of the network.
+    from skdeep._networks import host_prefix
+
+    prefix = host_prefix(model)
+    if prefix is None:
+        return Predictor(model, numpy_max_rows=0)(X)
+    return compiled_forward(prefix.core)(prefix(X))
+
+
+def _randomise_dense(model):
+    rng = np.random.RandomState(0)
+    for layer in model.layers:
+        if type(layer).__name__ == "Dense":
+            layer.kernel.assign(rng.normal(size=layer.kernel.shape))
+
+
+def test_text_layers_the_numpy_path_does_not_vectorise():
+    from skdeep._backends import current
+    from skdeep._numpy_layers import layer_op
+
+    keras = get_keras()
+    layer_kinds = [
+        {"output_mode": "int"},
+        {"output_mode": "multi_hot"},
+        {"output_mode": "count", "split": "character"},
+        {"output_mode": "count", "standardize": lambda x: x},
+    ]
+    for kwargs in layer_kinds:
+        vectorizer = keras.layers.TextVectorization(vocabulary=["a", "b"], **kwargs)
+        assert layer_op(vectorizer, current().to_numpy) is None, kwargs

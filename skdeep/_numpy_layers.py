@@ -1,0 +1,453 @@
+"""Keras layers at inference, in NumPy, on a fitted layer's weights.
+
+:func:`layer_op` turns one layer into a function of its input batch, or says
+it cannot (None): ``Dense``, ``Activation``, batch normalisation on the last
+axis, ``Flatten``, 1-D and 2-D convolutions and pooling (channels last), global
+pooling, skdeep's per-series standardisation, and the layers that are the
+identity at inference (dropout, noise, random augmentation). Each op also
+reports the multiply-adds it costs per row, from which :mod:`skdeep._predict`
+decides up to how many rows the NumPy path pays.
+
+Convolutions run as one matrix product over the input's windows, taken as a
+strided view in the layout of a Keras kernel (steps, then channels), so no
+transposition is needed; padding follows Keras (``"same"`` pads the extra cell
+after, ``"causal"`` before).
+"""
+
+import itertools
+import math
+import string
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+from scipy.special import erf, expit, softmax
+
+
+def _softplus(x):
+    return np.logaddexp(0, x)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+ACTIVATIONS = {
+    "linear": lambda x: x,
+    "relu": lambda x: np.maximum(x, 0),
+    "sigmoid": expit,
+    "tanh": np.tanh,
+    "softmax": lambda x: softmax(x, axis=-1),
+    "leaky_relu": lambda x: np.where(x >= 0, x, 0.2 * x),
+    "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
+    "selu": lambda x: (
+        _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0)))
+    ),
+    "gelu": lambda x: 0.5 * x * (1.0 + erf(x / np.sqrt(2.0).astype(x.dtype))),
+    "softplus": _softplus,
+    "softsign": lambda x: x / (1 + np.abs(x)),
+    "swish": lambda x: x * expit(x),
+    "silu": lambda x: x * expit(x),
+    "relu6": lambda x: np.clip(x, 0, 6),
+    "hard_sigmoid": lambda x: np.clip(x / 6.0 + 0.5, 0, 1),
+    "mish": lambda x: x * np.tanh(_softplus(x)),
+}
+
+IDENTITY_AT_INFERENCE = (
+    "Dropout",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "GaussianNoise",
+    "GaussianDropout",
+    "AlphaDropout",
+    "InputLayer",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomZoom",
+    "RandomTranslation",
+)
+
+_BATCH_NORMS = ("BatchNormalization", "WeightedBatchNormalization")
+_CONVS = ("Conv1D", "Conv2D")
+_POOLS = {
+    "MaxPooling1D": np.max,
+    "MaxPooling2D": np.max,
+    "AveragePooling1D": np.mean,
+    "AveragePooling2D": np.mean,
+}
+_GLOBAL_POOLS = {
+    "GlobalAveragePooling1D": np.mean,
+    "GlobalAveragePooling2D": np.mean,
+    "GlobalMaxPooling1D": np.max,
+    "GlobalMaxPooling2D": np.max,
+}
+
+
+class Op:
+    """One layer at inference: ``fn(x)``, costing ``macs`` multiply-adds per
+    row (0 for the cheap element-wise layers)."""
+
+    __slots__ = ("fn", "macs")
+
+    def __init__(self, fn, macs=0):
+        self.fn = fn
+        self.macs = macs
+
+
+IDENTITY = Op(None)
+
+
+def activation_name(fn):
+    """The name of a Keras activation the NumPy path computes, or None."""
+    name = getattr(fn, "__name__", None)
+    return name if name in ACTIVATIONS else None
+
+
+def layer_op(layer, to_numpy):
+    """``layer`` (fitted) at inference as an :class:`Op`, :data:`IDENTITY`,
+    or None where the NumPy path does not compute it.
+
+    Parameters
+    ----------
+    layer : keras.layers.Layer
+        A layer of one chain from input to output.
+    to_numpy : callable
+        The backend's variable-to-NumPy conversion.
+    """
+    kind = type(layer).__name__
+    if kind in IDENTITY_AT_INFERENCE:
+        return IDENTITY
+    if kind == "Dense":
+        return _dense(layer, to_numpy)
+    if kind == "Activation":
+        act = activation_name(layer.activation)
+        return None if act is None else Op(ACTIVATIONS[act])
+    if kind in _BATCH_NORMS:
+        return _batch_norm(layer, to_numpy)
+    if kind == "Flatten":
+        return Op(lambda x: x.reshape(len(x), -1))
+    if kind == "SeriesStandardization":
+        return Op(_standardize_series)
+    if kind == "TextVectorization":
+        return _text_counts(layer)
+    if kind == "TfIdf":
+        return _tf_idf(layer, to_numpy)
+    if getattr(layer, "data_format", "channels_last") != "channels_last":
+        return None
+    if kind in _CONVS:
+        return _conv(layer, to_numpy)
+    if kind in _POOLS:
+        return _pool(layer, _POOLS[kind])
+    if kind in _GLOBAL_POOLS:
+        return _global_pool(layer, _GLOBAL_POOLS[kind])
+    return None
+
+
+def _dense(layer, to_numpy):
+    act = activation_name(layer.activation)
+    if act is None:
+        return None
+    kernel = to_numpy(layer.kernel)
+    bias = to_numpy(layer.bias) if layer.use_bias else None
+    activation = ACTIVATIONS[act]
+
+    def dense(x):
+        x = x.matmul(kernel) if isinstance(x, Bag) else x @ kernel
+        if bias is not None:
+            x = x + bias
+        return activation(x)
+
+    rows = math.prod(layer.input.shape[1:-1])
+    return Op(dense, rows * kernel.size)
+
+
+def _batch_norm(layer, to_numpy):
+    if layer.axis not in (-1, len(layer.input.shape) - 1):
+        return None
+    gamma = to_numpy(layer.gamma) if layer.scale else 1.0
+    beta = to_numpy(layer.beta) if layer.center else 0.0
+    mean = to_numpy(layer.moving_mean)
+    var = to_numpy(layer.moving_variance)
+    # Same arithmetic as Keras: (x - mean) * (gamma / sqrt(var + eps)) + beta
+    inv = gamma / np.sqrt(var + np.asarray(layer.epsilon, var.dtype))
+    return Op(lambda x: (x - mean) * inv + beta)
+
+
+def _standardize_series(x):
+    # skdeep's SeriesStandardization: per series and channel, over the steps.
+    std = x.std(axis=1, keepdims=True)
+    return (x - x.mean(axis=1, keepdims=True)) / np.where(std > 0, std, 1)
+
+
+def _padding(size, window, stride, padding):
+    """Cells added (before, after) along one axis, as Keras pads."""
+    if padding == "valid":
+        return 0, 0
+    if padding == "causal":
+        return window - 1, 0
+    total = max((-(-size // stride) - 1) * stride + window - size, 0)
+    return total // 2, total - total // 2
+
+
+def _pad(x, pads, value=0.0):
+    if not any(before or after for before, after in pads):
+        return x
+    spatial = x.shape[1:-1]
+    shape = (
+        len(x),
+        *(s + before + after for s, (before, after) in zip(spatial, pads, strict=True)),
+        x.shape[-1],
+    )
+    out = np.full(shape, value, dtype=x.dtype)
+    inside = tuple(
+        slice(before, before + s) for s, (before, _) in zip(spatial, pads, strict=True)
+    )
+    out[(slice(None), *inside)] = x
+    return out
+
+
+def _windows(x, window, strides, dilation):
+    """The windows of ``x`` (rows, *steps, channels) as a strided view of
+    shape (rows, *out_steps, *window, channels)."""
+    spatial = x.shape[1:-1]
+    span = [(k - 1) * d + 1 for k, d in zip(window, dilation, strict=True)]
+    out = [(s - k) // st + 1 for s, k, st in zip(spatial, span, strides, strict=True)]
+    step = x.strides[1:-1]
+    return as_strided(
+        x,
+        (len(x), *out, *window, x.shape[-1]),
+        (
+            x.strides[0],
+            *(b * st for b, st in zip(step, strides, strict=True)),
+            *(b * d for b, d in zip(step, dilation, strict=True)),
+            x.strides[-1],
+        ),
+        writeable=False,
+    )
+
+
+def _conv(layer, to_numpy):
+    act = activation_name(layer.activation)
+    if act is None or getattr(layer, "groups", 1) != 1:
+        return None
+    kernel = to_numpy(layer.kernel)
+    bias = to_numpy(layer.bias) if layer.use_bias else None
+    window = tuple(kernel.shape[:-2])
+    strides, dilation = tuple(layer.strides), tuple(layer.dilation_rate)
+    padding, activation = layer.padding, ACTIVATIONS[act]
+    matrix = kernel.reshape(-1, kernel.shape[-1])
+    span = [(k - 1) * d + 1 for k, d in zip(window, dilation, strict=True)]
+
+    def conv(x):
+        pads = [
+            _padding(s, k, st, padding)
+            for s, k, st in zip(x.shape[1:-1], span, strides, strict=True)
+        ]
+        w = _windows(_pad(x, pads), window, strides, dilation)
+        out = w.reshape(-1, matrix.shape[0]) @ matrix
+        if bias is not None:
+            out += bias
+        return activation(out.reshape(*w.shape[: 1 + len(window)], -1))
+
+    out_steps = math.prod(layer.output.shape[1:-1])
+    return Op(conv, out_steps * kernel.size)
+
+
+def _pool(layer, reduce):
+    window, strides = tuple(layer.pool_size), tuple(layer.strides)
+    padding = layer.padding
+    if padding == "same" and reduce is np.mean:
+        # Keras averages over the cells inside the image only: not computed.
+        return None
+    offsets = list(itertools.product(*(range(k) for k in window)))
+    combine = np.maximum if reduce is np.max else np.add
+
+    def pool(x):
+        pads = [
+            _padding(s, k, st, padding)
+            for s, k, st in zip(x.shape[1:-1], window, strides, strict=True)
+        ]
+        x = _pad(x, pads, -np.inf)
+        out = [
+            (s - k) // st + 1
+            for s, k, st in zip(x.shape[1:-1], window, strides, strict=True)
+        ]
+        # One strided slice of x per cell of the window, combined in place:
+        # faster than reducing the windows' view for the usual small windows.
+        result = None
+        for offset in offsets:
+            cells = x[
+                (
+                    slice(None),
+                    *(
+                        slice(o, o + (n - 1) * st + 1, st)
+                        for o, n, st in zip(offset, out, strides, strict=True)
+                    ),
+                )
+            ]
+            if result is None:
+                result = cells.copy()
+            else:
+                combine(result, cells, out=result)
+        if reduce is np.mean:
+            result /= len(offsets)
+        return result
+
+    return Op(pool)
+
+
+def _global_pool(layer, reduce):
+    keepdims = bool(getattr(layer, "keepdims", False))
+    axes = tuple(range(1, len(layer.input.shape) - 1))
+    return Op(lambda x: reduce(x, axis=axes, keepdims=keepdims))
+
+
+# -- text ------------------------------------------------------------------------
+
+# TensorFlow's ASCII-only lowercasing and whitespace (tf.strings.lower without
+# an encoding, tf.strings.split without a separator) agree with Python's on
+# ASCII text except for the four separator characters Python also splits on.
+_PYTHON_ONLY_SPACE = frozenset("\x1c\x1d\x1e\x1f")
+_NO_PUNCTUATION = str.maketrans("", "", string.punctuation)
+# Texts on which the Python vectoriser is checked against the layer itself.
+_CHECK_TEXTS = (
+    "",
+    "  Hello,   World!  ",
+    "a\tb\nc\rd\x0be\x0cf g",
+    "It's 3.5% (or more) -- isn't it? [yes] {no} <maybe> a_b a-b a/b",
+    "UPPER lower MiXeD 123 !@#$%^&*()",
+)
+
+
+def _text_counts(layer):
+    """``TextVectorization`` with ``output_mode="count"``, standard
+    standardisation and whitespace splitting: counts of its n-grams as a
+    sparse matrix, computed in Python for ASCII texts (the layer itself for
+    any other), checked against the layer on :data:`_CHECK_TEXTS`."""
+    config = layer.get_config()
+    standardize = config["standardize"]
+    if (
+        config["output_mode"] != "count"
+        or config["split"] != "whitespace"
+        or standardize
+        not in (None, "lower", "strip_punctuation", "lower_and_strip_punctuation")
+    ):
+        return None
+    ngrams = config["ngrams"]
+    widths = (
+        (1,)
+        if ngrams is None
+        else tuple(range(1, ngrams + 1))
+        if isinstance(ngrams, int)
+        else tuple(ngrams)
+    )
+    vocabulary = [str(term) for term in layer.get_vocabulary()]
+    index = {term: i for i, term in enumerate(vocabulary)}
+    oov = index.get("[UNK]", 0)
+    lower = standardize in ("lower", "lower_and_strip_punctuation")
+    strip = standardize in ("strip_punctuation", "lower_and_strip_punctuation")
+
+    def terms(text):
+        if lower:
+            text = text.lower()
+        if strip:
+            text = text.translate(_NO_PUNCTUATION)
+        words = text.split()
+        for width in widths:
+            for start in range(len(words) - width + 1):
+                yield index.get(" ".join(words[start : start + width]), oov)
+
+    def in_python(texts):
+        rows = []
+        for text in texts:
+            ids, counts = np.unique(
+                np.fromiter(terms(text), dtype=np.int64), return_counts=True
+            )
+            rows.append((ids, counts.astype(np.float32)))
+        return Bag(rows, width)
+
+    def by_layer(texts):
+        out = layer(np.asarray(texts, dtype=object))
+        if hasattr(out, "indices") and hasattr(out, "dense_shape"):  # tf.sparse
+            import tensorflow as tf
+
+            out = tf.sparse.to_dense(out)
+        return Bag.from_dense(np.asarray(get_numpy(out), dtype=np.float32))
+
+    def counts(x):
+        texts = [_text(t) for t in np.asarray(x, dtype=object).reshape(len(x))]
+        if all(_python_safe(t) for t in texts):
+            return in_python(texts)
+        return by_layer(texts)
+
+    expected = by_layer(list(_CHECK_TEXTS) + vocabulary[1:50])
+    width = expected.width
+    got = in_python(list(_CHECK_TEXTS) + vocabulary[1:50])
+    if not np.array_equal(got.to_dense(), expected.to_dense()):
+        return None
+    return Op(counts)
+
+
+def get_numpy(tensor):
+    """A layer's output as NumPy, on any backend."""
+    from ._keras import get_keras
+
+    return get_keras().ops.convert_to_numpy(tensor)
+
+
+def _text(value):
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _python_safe(text):
+    return text.isascii() and _PYTHON_ONLY_SPACE.isdisjoint(text)
+
+
+def _tf_idf(layer, to_numpy):
+    """skdeep's ``TfIdf``: counts times inverse document frequencies, each
+    row scaled to unit length."""
+    idf = to_numpy(layer.idf)
+
+    def tf_idf(x):
+        if not isinstance(x, Bag):
+            x = Bag.from_dense(x)
+        rows = []
+        for ids, values in x.rows:
+            values = values.astype(idf.dtype) * idf[ids]
+            norm = np.sqrt(np.sum(np.square(values)))
+            rows.append((ids, values / max(norm, 1e-12)))
+        return Bag(rows, x.width)
+
+    return Op(tf_idf)
+
+
+class Bag:
+    """Rows of a bag of terms: per row, the ids of its terms and their
+    values, among ``width`` columns (a text holds a few of a vocabulary of
+    thousands: a dense row would cost its whole width in every product)."""
+
+    __slots__ = ("rows", "width")
+
+    def __init__(self, rows, width):
+        self.rows = rows
+        self.width = width
+
+    @classmethod
+    def from_dense(cls, values):
+        rows = []
+        for row in values:
+            ids = np.flatnonzero(row)
+            rows.append((ids, row[ids]))
+        return cls(rows, values.shape[1])
+
+    def to_dense(self):
+        out = np.zeros((len(self.rows), self.width), dtype=np.float32)
+        for i, (ids, values) in enumerate(self.rows):
+            out[i, ids] = values
+        return out
+
+    def matmul(self, matrix):
+        """The rows times ``matrix`` (dense): only the rows of ``matrix`` the
+        terms select."""
+        out = np.zeros((len(self.rows), matrix.shape[1]), dtype=matrix.dtype)
+        for i, (ids, values) in enumerate(self.rows):
+            out[i] = values.astype(matrix.dtype) @ matrix[ids]
+        return out
