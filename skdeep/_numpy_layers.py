@@ -155,8 +155,17 @@ def _dense(layer, to_numpy):
             x = x + bias
         return activation(x)
 
-    rows = math.prod(layer.input.shape[1:-1])
-    return Op(dense, rows * kernel.size)
+    return Op(dense, _steps(layer.input.shape) * kernel.size)
+
+
+# Steps counted for an axis of free length (a series or an image of any size)
+# when costing a network.
+FREE_AXIS_STEPS = 256
+
+
+def _steps(shape):
+    """Positions per row of a (rows, *steps, channels) tensor."""
+    return math.prod(FREE_AXIS_STEPS if d is None else d for d in shape[1:-1])
 
 
 def _batch_norm(layer, to_numpy):
@@ -247,8 +256,7 @@ def _conv(layer, to_numpy):
             out += bias
         return activation(out.reshape(*w.shape[: 1 + len(window)], -1))
 
-    out_steps = math.prod(layer.output.shape[1:-1])
-    return Op(conv, out_steps * kernel.size)
+    return Op(conv, _steps(layer.output.shape) * kernel.size)
 
 
 def _pool(layer, reduce):

@@ -9,6 +9,7 @@ again with ``KERAS_BACKEND=jax`` and ``KERAS_BACKEND=torch`` (Makefile).
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -35,22 +36,26 @@ def _need(backend):
         _installed()
 
 
-def _python(argv, backend, timeout=600, **env):
+def _python(argv, backend, timeout=600, native_abort_retries=0, **env):
     """Run ``python *argv`` on ``backend`` (and ``env``); its stdout, once it
-    exited 0."""
-    done = subprocess.run(
-        [sys.executable, *argv],
-        env={
-            **os.environ,
-            "KERAS_BACKEND": backend,
-            "PYTHONWARNINGS": "ignore",
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    exited 0. ``native_abort_retries``: runs again (at most that many times)
+    after an abort (SIGABRT) that printed nothing."""
+    for _ in range(native_abort_retries + 1):
+        done = subprocess.run(
+            [sys.executable, *argv],
+            env={
+                **os.environ,
+                "KERAS_BACKEND": backend,
+                "PYTHONWARNINGS": "ignore",
+                **env,
+            },
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if done.returncode != -signal.SIGABRT or done.stdout:
+            break
     assert done.returncode == 0, (
         f"{backend} {argv[0]} failed:\n{done.stdout[-1000:]}{done.stderr[-3000:]}"
     )
@@ -135,9 +140,13 @@ os._exit(0)
 
 def test_jax_data_parallel_over_two_simulated_devices():
     _need("jax")
+    # JAX with two simulated devices and TensorFlow in one process aborted
+    # natively once on CI, under load, before any output (8 runs of 8 pass
+    # here unloaded): one more run then.
     out = _python(
         ["-c", DATA_PARALLEL],
         "jax",
+        native_abort_retries=1,
         XLA_FLAGS="--xla_force_host_platform_device_count=2",
     )
     result = json.loads(out.splitlines()[-1])
