@@ -127,7 +127,7 @@ def layer_op(layer, to_numpy):
     if kind == "SeriesStandardization":
         return Op(_standardize_series)
     if kind == "TextVectorization":
-        return _text_counts(layer)
+        return _text_counts(layer, to_numpy)
     if kind == "TfIdf":
         return _tf_idf(layer, to_numpy)
     if getattr(layer, "data_format", "channels_last") != "channels_last":
@@ -325,10 +325,10 @@ _CHECK_TEXTS = (
 )
 
 
-def _text_counts(layer):
+def _text_counts(layer, to_numpy):
     """``TextVectorization`` with ``output_mode="count"``, standard
     standardisation and whitespace splitting: counts of its n-grams as a
-    sparse matrix, computed in Python for ASCII texts (the layer itself for
+    :class:`Bag`, computed in Python for ASCII texts (the layer itself for
     any other), checked against the layer on :data:`_CHECK_TEXTS`."""
     config = layer.get_config()
     standardize = config["standardize"]
@@ -378,7 +378,7 @@ def _text_counts(layer):
             import tensorflow as tf
 
             out = tf.sparse.to_dense(out)
-        return Bag.from_dense(np.asarray(get_numpy(out), dtype=np.float32))
+        return Bag.from_dense(np.asarray(to_numpy(out), dtype=np.float32))
 
     def counts(x):
         texts = [_text(t) for t in np.asarray(x, dtype=object).reshape(len(x))]
@@ -392,13 +392,6 @@ def _text_counts(layer):
     if not np.array_equal(got.to_dense(), expected.to_dense()):
         return None
     return Op(counts)
-
-
-def get_numpy(tensor):
-    """A layer's output as NumPy, on any backend."""
-    from ._keras import get_keras
-
-    return get_keras().ops.convert_to_numpy(tensor)
 
 
 def _text(value):

@@ -143,42 +143,6 @@ class WeightedBatchNormalization(keras.layers.BatchNormalization):
     ``tests/test_sequence_auto.py`` fails if a Keras release stops calling it.
     """
 
-    def call(self, inputs, training=None, mask=None):
-        if (
-            self.renorm
-            or keras.config.backend() == "tensorflow"
-            or keras.backend.standardize_dtype(inputs.dtype) != "float64"
-        ):
-            return super().call(inputs, training=training, mask=mask)
-        # Keras computes float64 batch normalisation in float32 on JAX and
-        # PyTorch (its result_type("float64", "float32") is float32 there),
-        # which loses the precision a float64 network is asked for: the same
-        # steps as BatchNormalization.call, in float64.
-        moving_mean = ops.cast(self.moving_mean, inputs.dtype)
-        moving_variance = ops.cast(self.moving_variance, inputs.dtype)
-        gamma = ops.cast(self.gamma, inputs.dtype) if self.scale else None
-        beta = ops.cast(self.beta, inputs.dtype) if self.center else None
-        if training and self.trainable:
-            mean, variance = self._moments(inputs, mask)
-            self.moving_mean.assign(
-                moving_mean * self.momentum + mean * (1.0 - self.momentum)
-            )
-            self.moving_variance.assign(
-                moving_variance * self.momentum + variance * (1.0 - self.momentum)
-            )
-        else:
-            mean, variance = moving_mean, moving_variance
-        outputs = ops.batch_normalization(
-            x=inputs,
-            mean=mean,
-            variance=variance,
-            axis=self.axis,
-            offset=beta,
-            scale=gamma,
-            epsilon=self.epsilon,
-        )
-        return ops.cast(outputs, self.compute_dtype)
-
     def _moments(self, inputs, mask):
         weights = _batch_weights.current()
         if weights is None or mask is not None:
