@@ -46,7 +46,7 @@ test: $(STAMP) $(BACKENDS_STAMP)
 		$(PYTEST_ARGS)
 	$(JAX) $(PYTEST) $(SHARED) $(PYTEST_ARGS)
 	KERAS_BACKEND=torch OMP_NUM_THREADS=1 $(PYTEST) tests/test_common.py $(SHARED) \
-		tests/test_networks.py $(PYTEST_ARGS)
+		tests/test_networks.py tests/test_torch_steps.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check skdeep tests examples benchmarks docs

@@ -116,6 +116,20 @@ def node_inputs(layer, node_index):
     return layer._inbound_nodes[node_index].input_tensors
 
 
+def inbound_node_count(layer):
+    """How many times ``layer`` is called in the graphs it belongs to."""
+    return len(layer._inbound_nodes)
+
+
+def loss_tracker(model):
+    """The ``keras.metrics.Mean`` a compiled model's steps track the loss
+    in (what ``model.get_metrics_result()["loss"]`` reads)."""
+    tracker = getattr(model, "_loss_tracker", None)
+    if tracker is None:
+        raise _moved("Trainer._loss_tracker", "Keras")
+    return tracker
+
+
 def sublayers(model):
     """Every layer inside ``model``, nested ones too."""
     return model._flatten_layers(include_self=False, recursive=True)
@@ -243,6 +257,8 @@ def check_all():
         raise _moved("Layer._inbound_nodes[i].input_tensors", "Keras") from None
     if producing_layer(previous[0])[0] is not model.layers[-2]:
         raise _moved("Layer._inbound_nodes[i].input_tensors", "Keras")
+    if inbound_node_count(model.layers[-1]) != 1:
+        raise _moved("Layer._inbound_nodes", "Keras")
     try:
         if len(sublayers(model)) != 3:
             raise AttributeError
@@ -253,6 +269,9 @@ def check_all():
         raise _moved("Trainer._compile_config", "Keras")
     if compiled_loss_dtype(model, default="missing") == "missing":
         raise _moved("Model._compile_loss", "Keras")
+    tracker = loss_tracker(model)
+    if not isinstance(tracker, keras.metrics.Mean) or tracker.name != "loss":
+        raise _moved("Trainer._loss_tracker", "Keras")
     if not callable(getattr(model, "_symbolic_build", None)):
         raise _moved("Trainer._symbolic_build", "Keras")
     if keras.config.backend() == "torch":

@@ -18,6 +18,7 @@ from .. import _compat
 from .._batch_weights import batch_sample_weights
 from .._keras import get_keras
 from .._training import divergence_error
+from . import torch_steps
 from ._common import format_outputs, host_array, input_names, map_arrays
 
 host_preprocessing = True
@@ -99,6 +100,20 @@ class Loop:
         self.model = model
         self.step = step
         self._ready = False
+        self._steps = None
+
+    def _prepare(self, X, y, sw, idx):
+        import torch
+
+        model = self.model
+        if self.step == "train" and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        first = idx[:1]
+        _compat.symbolic_build(model, (_gather(X, first), _gather(y, first), sw[first]))
+        if isinstance(X, torch.Tensor) and X.is_floating_point():
+            dtype = get_keras().backend.standardize_dtype(X.dtype)
+            self._steps = torch_steps.plan(model, dtype)
+        self._ready = True
 
     def __call__(self, X, y, sw, idx, batch_size):
         import torch
@@ -108,13 +123,10 @@ class Loop:
         if len(idx) == 0:
             return
         if not self._ready:
-            if self.step == "train" and not model.optimizer.built:
-                model.optimizer.build(model.trainable_variables)
-            first = idx[:1]
-            _compat.symbolic_build(
-                model, (_gather(X, first), _gather(y, first), sw[first])
-            )
-            self._ready = True
+            self._prepare(X, y, sw, idx)
+        if self._steps is not None:
+            self._steps.run(model, self.step, X, y, sw, idx, batch_size)
+            return
         if self.step == "train":
             step = model.train_step
         else:
