@@ -20,6 +20,7 @@ from . import _backends, _compat, _rows
 from ._backends._common import input_names
 from ._keras import check_not_forked
 from ._numpy_layers import ACTIVATIONS, IDENTITY, Op, layer_op
+from ._validation import is_plain_float_rows
 
 # Rows up to which the NumPy path is used; above it the backend's threaded kernels
 # (or a GPU) win.
@@ -124,6 +125,18 @@ def as_input_list(model, X):
     return out
 
 
+def _plain_sample_shape(model):
+    """The shape of one sample of ``model``'s input if it has one float
+    input of fixed shape, else None."""
+    inputs = getattr(model, "inputs", None)
+    if not inputs or len(inputs) != 1:
+        return None
+    shape = tuple(inputs[0].shape[1:])
+    if not str(inputs[0].dtype).startswith("float") or None in shape:
+        return None
+    return shape
+
+
 class Predictor:
     """Inference for one fitted model: NumPy for small batches, else compiled.
 
@@ -151,11 +164,18 @@ class Predictor:
         self.final_activation = final_activation
         self.numpy_max_rows = numpy_max_rows
         self._numpy = numpy_forward(model, final_activation)
+        self._plain_shape = _plain_sample_shape(model)
         self._forward = forward or functools.partial(
             compiled_forward, model, final_activation
         )
         self._compiled = None
         self._lock = threading.Lock()
+
+    def takes_as_is(self, X):
+        """True if ``X`` needs no validation before this model
+        (:func:`skdeep._validation.is_plain_float_rows` of its one float
+        input's sample shape)."""
+        return is_plain_float_rows(X, self._plain_shape)
 
     def _compiled_fn(self):
         if self._compiled is None:

@@ -289,6 +289,25 @@ WRAPPER_CONSTRAINTS = {
 }
 
 
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def is_plain_float_rows(X, shape):
+    """True if ``X`` is already what input validation makes of it: a NumPy
+    float array of at least one row of ``shape``, with finite values.
+    Validation of such input changes nothing; skipping it saves about 0.1 ms
+    of scikit-learn's checks (most of a one-row prediction). Anything else (a
+    list, a data frame, NaN, another shape or dtype) must be validated."""
+    return (
+        shape is not None
+        and type(X) is np.ndarray
+        and X.dtype in _FLOATS
+        and X.shape[1:] == shape
+        and len(X) > 0
+        and math.isfinite(X.sum())
+    )
+
+
 def check_finite_target(y):
     """Raise ValueError if a numeric target has NaN or infinity."""
     y = np.asarray(y)

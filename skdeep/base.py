@@ -51,6 +51,7 @@ from ._validation import (
     OneOf,
     check_finite_target,
     check_sample_weight,
+    is_plain_float_rows,
     validate_params,
 )
 from .callbacks import build_callbacks, infer_modes, merge_history
@@ -379,7 +380,13 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         validation = epoch_logs = None
         if stream is not None:
             data = self._stream_data(
-                stream, y, encoder, dtype, *stream_shape, prepare=network.prefix
+                stream,
+                y,
+                encoder,
+                dtype,
+                *stream_shape,
+                prepare=network.prefix,
+                sample_shape=np.shape(X)[1:],
             )
         else:
             y_enc = encoder.transform(y, dtype)
@@ -507,10 +514,21 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         return X, y_all, check_sample_weight(sw_all, y_all), shape
 
     def _stream_data(
-        self, stream, y_all, encoder, dtype, n_batches, batch_size, prepare=None
+        self,
+        stream,
+        y_all,
+        encoder,
+        dtype,
+        n_batches,
+        batch_size,
+        prepare=None,
+        sample_shape=None,
     ):
         """Serve ``stream`` to the training loop, each batch checked like
-        prediction input and its targets encoded."""
+        prediction input (a float array of the validated first batch's
+        ``sample_shape`` with finite values needs no more, see
+        :func:`~skdeep._validation.is_plain_float_rows`) and its targets
+        encoded."""
         class_weight = getattr(self, "class_weight", None)
         if class_weight == "balanced":
             if np.ndim(y_all) != 1:
@@ -524,7 +542,8 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
             class_weight = dict(zip(labels, weights, strict=True))
 
         def transform(x, y, sw, index):
-            x = self._check_X(x)
+            if not is_plain_float_rows(x, sample_shape):
+                x = self._check_X(x)
             check_finite_target(y)
             w = check_sample_weight(sw, x)
             if class_weight is not None:
@@ -828,8 +847,12 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         ``batch_size`` rows at a time, running ``callbacks``' predict hooks as
         Keras's ``predict`` does."""
         check_is_fitted(self)
-        X = self._check_X(X)
         predictor = self._predictor
+        # A NumPy array already in the model's input form skips validation
+        # (Predictor.takes_as_is); an estimator fitted with feature names
+        # validates every X, to warn about names missing or different.
+        if "feature_names_in_" in vars(self) or not predictor.takes_as_is(X):
+            X = self._check_X(X)
         rows = batch_size or self._predict_rows(X)
         if rows is None and not callbacks:
             return predictor(X)

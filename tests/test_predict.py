@@ -298,3 +298,51 @@ def test_text_layers_the_numpy_path_does_not_vectorise():
     for kwargs in layer_kinds:
         vectorizer = keras.layers.TextVectorization(vocabulary=["a", "b"], **kwargs)
         assert layer_op(vectorizer, current().to_numpy) is None, kwargs
+
+
+def test_plain_arrays_in_the_model_input_form_skip_validation(monkeypatch):
+    import pandas as pd
+
+    from skdeep import CNNClassifier, DenseClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 4)).astype(np.float32)
+    y = np.arange(30) % 2
+    est = DenseClassifier(hidden_layer_sizes=(4,), epochs=1, random_state=0)
+    est.fit(X, y)
+    images = rng.normal(size=(12, 6, 6, 1))
+    cnn = CNNClassifier(epochs=1, random_state=0).fit(images, np.arange(12) % 2)
+    checked = []
+    for model in (est, cnn):
+        check = type(model)._check_X
+
+        def spy(self, X, check=check):
+            checked.append(X)
+            return check(self, X)
+
+        monkeypatch.setattr(type(model), "_check_X", spy)
+    expected = est.predict_proba(X[:3].tolist())  # a list: validated
+    assert len(checked) == 1
+    copy = X.copy()
+    np.testing.assert_array_equal(est.predict_proba(X[:3]), expected)
+    np.testing.assert_array_equal(X, copy)
+    cnn.predict_proba(images[:1])
+    cnn.predict_proba(images[:2].astype(np.float32))
+    assert len(checked) == 1
+    # Everything else is validated, with scikit-learn's messages.
+    bad = X[:2].copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        est.predict(bad)
+    with pytest.raises(ValueError, match="expecting 4 features"):
+        est.predict(X[:2, :3])
+    with pytest.raises(ValueError, match="0 sample"):
+        est.predict(X[:0])
+    with pytest.raises(ValueError, match="fitted on images of shape"):
+        cnn.predict(images[:1, :5])
+    cnn.predict(images[:2].reshape(2, -1))  # flat rows: validated, then reshaped
+    assert len(checked) == 6
+    named = DenseClassifier(hidden_layer_sizes=(4,), epochs=1, random_state=0)
+    named.fit(pd.DataFrame(X, columns=list("abcd")), y)
+    with pytest.warns(UserWarning, match="feature names"):
+        named.predict(X[:1])

@@ -93,3 +93,34 @@ def test_stream_errors_are_clear():
     clf.set_params(warm_start=True)
     with pytest.raises(ValueError, match="3 features"):
         clf.fit(wrong)
+
+
+def test_epochs_check_plain_batches_without_validating_them_again(monkeypatch):
+    # The first pass validated every batch; an epoch validates again only a
+    # batch that is not already a finite float array of the first one's shape.
+    keras = get_keras()
+    X, y = _table(90)
+    batches = [X[:30], X[30:60].astype(np.float64), np.round(X[60:] * 10).astype(int)]
+
+    class Batches(keras.utils.PyDataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return np.asarray(batches[i]) if i < 2 else batches[i], y[
+                i * 30 : i * 30 + 30
+            ]
+
+    checked = []
+    check = DenseClassifier._check_X
+
+    def spy(self, X):
+        checked.append(X.dtype.kind)
+        return check(self, X)
+
+    monkeypatch.setattr(DenseClassifier, "_check_X", spy)
+    clf = DenseClassifier(hidden_layer_sizes=(4,), epochs=3, random_state=0)
+    clf.fit(Batches())
+    assert clf.n_iter_ == 3
+    # The integer batch, once per epoch; the float ones never.
+    assert checked == ["i"] * 3
