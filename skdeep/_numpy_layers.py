@@ -51,6 +51,20 @@ ACTIVATIONS = {
     "mish": lambda x: x * np.tanh(_softplus(x)),
 }
 
+# Activations computed in place, on an array an op has just made (saves
+# an allocation and a pass over memory); the others as in ACTIVATIONS.
+_IN_PLACE = {
+    "linear": lambda x: x,
+    "relu": lambda x: np.maximum(x, 0, out=x),
+    "tanh": lambda x: np.tanh(x, out=x),
+    "sigmoid": lambda x: expit(x, out=x),
+}
+
+
+def _activation_in_place(name):
+    return _IN_PLACE.get(name, ACTIVATIONS[name])
+
+
 IDENTITY_AT_INFERENCE = (
     "Dropout",
     "SpatialDropout1D",
@@ -67,11 +81,12 @@ IDENTITY_AT_INFERENCE = (
 
 _BATCH_NORMS = ("BatchNormalization", "WeightedBatchNormalization")
 _CONVS = ("Conv1D", "Conv2D")
+# Whether each pooling layer averages (else it takes the maximum).
 _POOLS = {
-    "MaxPooling1D": np.max,
-    "MaxPooling2D": np.max,
-    "AveragePooling1D": np.mean,
-    "AveragePooling2D": np.mean,
+    "MaxPooling1D": False,
+    "MaxPooling2D": False,
+    "AveragePooling1D": True,
+    "AveragePooling2D": True,
 }
 _GLOBAL_POOLS = {
     "GlobalAveragePooling1D": np.mean,
@@ -147,12 +162,12 @@ def _dense(layer, to_numpy):
         return None
     kernel = to_numpy(layer.kernel)
     bias = to_numpy(layer.bias) if layer.use_bias else None
-    activation = ACTIVATIONS[act]
+    activation = _activation_in_place(act)
 
     def dense(x):
         x = x.matmul(kernel) if isinstance(x, Bag) else x @ kernel
         if bias is not None:
-            x = x + bias
+            x += bias
         return activation(x)
 
     return Op(dense, _steps(layer.input.shape) * kernel.size)
@@ -177,7 +192,14 @@ def _batch_norm(layer, to_numpy):
     var = to_numpy(layer.moving_variance)
     # Same arithmetic as Keras: (x - mean) * (gamma / sqrt(var + eps)) + beta
     inv = gamma / np.sqrt(var + np.asarray(layer.epsilon, var.dtype))
-    return Op(lambda x: (x - mean) * inv + beta)
+
+    def batch_norm(x):
+        y = x - mean
+        y *= inv
+        y += beta
+        return y
+
+    return Op(batch_norm)
 
 
 def _standardize_series(x):
@@ -213,12 +235,19 @@ def _pad(x, pads, value=0.0):
     return out
 
 
+def _span(window, dilation):
+    """Cells a dilated window covers along each axis."""
+    return [(k - 1) * d + 1 for k, d in zip(window, dilation, strict=True)]
+
+
 def _windows(x, window, strides, dilation):
     """The windows of ``x`` (rows, *steps, channels) as a strided view of
     shape (rows, *out_steps, *window, channels)."""
     spatial = x.shape[1:-1]
-    span = [(k - 1) * d + 1 for k, d in zip(window, dilation, strict=True)]
-    out = [(s - k) // st + 1 for s, k, st in zip(spatial, span, strides, strict=True)]
+    out = [
+        (s - k) // st + 1
+        for s, k, st in zip(spatial, _span(window, dilation), strides, strict=True)
+    ]
     step = x.strides[1:-1]
     return as_strided(
         x,
@@ -241,9 +270,9 @@ def _conv(layer, to_numpy):
     bias = to_numpy(layer.bias) if layer.use_bias else None
     window = tuple(kernel.shape[:-2])
     strides, dilation = tuple(layer.strides), tuple(layer.dilation_rate)
-    padding, activation = layer.padding, ACTIVATIONS[act]
+    padding, activation = layer.padding, _activation_in_place(act)
     matrix = kernel.reshape(-1, kernel.shape[-1])
-    span = [(k - 1) * d + 1 for k, d in zip(window, dilation, strict=True)]
+    span = _span(window, dilation)
 
     def conv(x):
         pads = [
@@ -259,14 +288,14 @@ def _conv(layer, to_numpy):
     return Op(conv, _steps(layer.output.shape) * kernel.size)
 
 
-def _pool(layer, reduce):
+def _pool(layer, average):
     window, strides = tuple(layer.pool_size), tuple(layer.strides)
     padding = layer.padding
-    if padding == "same" and reduce is np.mean:
+    if padding == "same" and average:
         # Keras averages over the cells inside the image only: not computed.
         return None
     offsets = list(itertools.product(*(range(k) for k in window)))
-    combine = np.maximum if reduce is np.max else np.add
+    combine = np.add if average else np.maximum
 
     def pool(x):
         pads = [
@@ -295,7 +324,7 @@ def _pool(layer, reduce):
                 result = cells.copy()
             else:
                 combine(result, cells, out=result)
-        if reduce is np.mean:
+        if average:
             result /= len(offsets)
         return result
 

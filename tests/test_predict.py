@@ -4,7 +4,7 @@ activation it supports; anything else falls back to the compiled function."""
 import numpy as np
 import pytest
 
-from skdeep import _compat
+from skdeep import _backends, _compat
 from skdeep._keras import get_keras
 from skdeep._predict import ACTIVATIONS, Predictor, compiled_forward, numpy_forward
 from skdeep.architectures import dense_network
@@ -197,7 +197,9 @@ def test_numpy_path_matches_keras_for_convolutions(case, dtype):
     X = np.random.RandomState(3).normal(size=(5, *input_shape)).astype(dtype)
     forward = numpy_forward(model, "softmax")
     assert forward is not None
-    atol = 1e-5 if dtype == "float32" else 1e-12
+    # JAX without JAX_ENABLE_X64 computes float64 networks in float32.
+    single = dtype == "float32" or not _backends.current().float64_available()
+    atol = 1e-5 if single else 1e-12
     expected = _keras_out(model, X, "softmax")
     np.testing.assert_allclose(forward(X), expected, atol=atol)
 
@@ -228,6 +230,11 @@ def test_small_and_large_batches_agree():
     np.testing.assert_allclose(big, small, atol=1e-6)
 
 
+@pytest.mark.skipif(
+    _backends.name() != "tensorflow",
+    reason="tf.function's tracing count; JAX's jit and PyTorch's eager forward "
+    "have none (tests/test_networks.py counts traces on every backend)",
+)
 def test_compiled_function_is_traced_once():
     model = dense_network((3,), 1, None, hidden_layer_sizes=(4,), seed=0)
     fn = compiled_forward(model, "sigmoid")
