@@ -1,11 +1,12 @@
-"""The PyTorch backend: Keras's eager ``train_step`` batch after batch, on
-tensors that stay on the model's device, and an eager forward without
-gradients.
+"""The PyTorch backend: eager training steps batch after batch, on tensors
+that stay on the model's device, and an eager forward without gradients.
 
 Keras's PyTorch trainer runs eagerly unless ``jit_compile`` asks for
 ``torch.compile``; skdeep's loop skips what ``model.fit`` adds per batch (a
-data adapter, callbacks, log conversion), which is most of its cost on small
-networks.
+data adapter, callbacks, log conversion). A chain of plain layers with one of
+skdeep's losses (every dense estimator's network) trains through
+:mod:`skdeep._backends.torch_steps`, without Keras's per-layer machinery;
+any other network through Keras's own ``train_step``.
 """
 
 import contextlib
