@@ -319,7 +319,7 @@ def fig_fit_small(quick):
     ):
         X, y = loader(return_X_y=True)
         X = StandardScaler().fit_transform(X).astype(np.float32)
-        epochs, bs = (10, 32) if quick else (50, 32)
+        epochs, bs = (3, 32) if quick else (50, 32)
         rows = _fit_rows(X, y, epochs, bs, rep=1 if quick else 3)
         out.append(
             (
@@ -454,7 +454,7 @@ def fig_equal_time(quick):
 
 def fig_repeated_fits(quick):
     X, y = table_data(500, 20)
-    n = 20 if quick else 100
+    n = 8 if quick else 100
     out = []
     for name, fit in (
         ("skdeep", lambda: make_skdeep(3, 64).fit(X, y)),
@@ -518,7 +518,7 @@ def fig_cnn_sequence_epoch(quick):
     from skdeep import CNNClassifier, SequenceClassifier
 
     rng = np.random.RandomState(0)
-    n = 2000 if quick else 10000
+    n = 500 if quick else 10000
     rows = []
     Ximg = rng.rand(n, 28, 28, 1).astype(np.float32)
     yimg = rng.randint(0, 10, n)
