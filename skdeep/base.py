@@ -386,7 +386,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
                 dtype,
                 *stream_shape,
                 prepare=network.prefix,
-                sample_shape=np.shape(X)[1:],
+                sample_shape=X.shape[1:] if isinstance(X, np.ndarray) else None,
             )
         else:
             y_enc = encoder.transform(y, dtype)
