@@ -116,11 +116,6 @@ def node_inputs(layer, node_index):
     return layer._inbound_nodes[node_index].input_tensors
 
 
-def inbound_node_count(layer):
-    """How many times ``layer`` is called in the graphs it belongs to."""
-    return len(layer._inbound_nodes)
-
-
 def loss_tracker(model):
     """The ``keras.metrics.Mean`` a compiled model's steps track the loss
     in (what ``model.get_metrics_result()["loss"]`` reads)."""
@@ -257,8 +252,6 @@ def check_all():
         raise _moved("Layer._inbound_nodes[i].input_tensors", "Keras") from None
     if producing_layer(previous[0])[0] is not model.layers[-2]:
         raise _moved("Layer._inbound_nodes[i].input_tensors", "Keras")
-    if inbound_node_count(model.layers[-1]) != 1:
-        raise _moved("Layer._inbound_nodes", "Keras")
     try:
         if len(sublayers(model)) != 3:
             raise AttributeError

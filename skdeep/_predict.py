@@ -34,7 +34,7 @@ NUMPY_MAX_MACS = 10_000_000
 PREDICT_CHUNK = 8192
 
 
-def _linear_layers(model):
+def linear_layers(model):
     """The layers of ``model`` if they form one chain from input to output.
 
     The chain is walked back from the output through the model's own graph
@@ -67,7 +67,7 @@ def numpy_forward(model, final_activation=None):
     inference). Any other model gives None. The function's ``max_rows`` is
     the largest batch it serves (:func:`numpy_max_rows`).
     """
-    layers = _linear_layers(model)
+    layers = linear_layers(model)
     if layers is None:
         return None
     to_numpy = _backends.current().to_numpy

@@ -17,7 +17,7 @@ update of the loss tracker per call. Any other network, loss or compile
 option gets ``None``, and the caller runs Keras's ``train_step``.
 
 The results match Keras's step to rounding (the order of a few float sums
-differs): tests/test_backends.py compares whole fits both ways.
+differs): tests/test_torch_steps.py compares whole fits both ways.
 """
 
 import numpy as np
@@ -25,21 +25,23 @@ import numpy as np
 from .. import _compat
 from .._batch_weights import batch_sample_weights
 from .._keras import get_keras
+from .._predict import linear_layers
 
-# Losses computed here: skdeep's own (``_encoding.make_loss``), by class name
-# and the configuration under which the formula below is Keras's.
+# The reductions of a batch's per-row losses computed here: skdeep's own
+# (``_encoding.make_loss``) and Keras's default.
 _REDUCTIONS = ("mean_with_sample_weight", "sum_over_batch_size")
 
 
 def _loss_function(loss):
     """A function ``(y, logits_or_output) -> per-row loss`` computing ``loss``
-    in PyTorch, and its reduction; ``(None, None)`` for any other loss."""
+    (one of skdeep's losses, by class and the configuration under which the
+    formula is Keras's) in PyTorch; None for any other loss."""
     import torch
     import torch.nn.functional as F
 
     keras = get_keras()
     if not isinstance(loss, keras.losses.Loss) or loss.reduction not in _REDUCTIONS:
-        return None, None
+        return None
     config = loss.get_config()
     kind = type(loss)
     if kind is keras.losses.BinaryCrossentropy:
@@ -48,32 +50,32 @@ def _loss_function(loss):
             or config.get("label_smoothing")
             or (config.get("axis", -1) != -1)
         ):
-            return None, None
+            return None
 
         def binary(y, out):
             y = y.reshape(out.shape)
             return F.binary_cross_entropy_with_logits(out, y, reduction="none").mean(-1)
 
-        return binary, loss.reduction
+        return binary
     if kind is keras.losses.SparseCategoricalCrossentropy:
         if (
             not config.get("from_logits")
             or config.get("ignore_class") is not None
             or config.get("axis", -1) != -1
         ):
-            return None, None
+            return None
 
         def sparse(y, out):
             return F.cross_entropy(out, y.reshape(len(out)).long(), reduction="none")
 
-        return sparse, loss.reduction
+        return sparse
     if kind is keras.losses.MeanSquaredError:
 
         def squared(y, out):
             return torch.square(out - y.reshape(out.shape)).mean(-1)
 
-        return squared, loss.reduction
-    return None, None
+        return squared
+    return None
 
 
 def _activation(fn):
@@ -104,7 +106,6 @@ def _dense(layer):
         getattr(layer, "lora_enabled", False)
         or layer.dtype_policy.quantization_mode is not None
         or not isinstance(kernel, keras.Variable)
-        or layer.activity_regularizer is not None
     ):
         return None
     bias = layer.bias
@@ -147,30 +148,6 @@ def _layer_function(layer):
     return None
 
 
-def _chain(model):
-    """``model``'s layers in order if it is one chain from its single input
-    to its single output, else None."""
-    keras = get_keras()
-    if len(model.inputs) != 1 or len(model.outputs) != 1:
-        return None
-    input_layer = keras.layers.InputLayer
-    layers = [layer for layer in model.layers if not isinstance(layer, input_layer)]
-    if not layers:
-        return None
-    if isinstance(model, keras.Sequential):
-        return layers
-    previous = model.inputs[0]
-    for layer in layers:
-        nodes = _compat.inbound_node_count(layer)
-        if nodes != 1:
-            return None
-        inputs = _compat.node_inputs(layer, 0)
-        if len(inputs) != 1 or inputs[0] is not previous:
-            return None
-        previous = layer.output
-    return layers if previous is model.outputs[0] else None
-
-
 def _same_dtypes(layers, dtype):
     for layer in layers:
         policy = layer.dtype_policy
@@ -189,16 +166,17 @@ def plan(model, dtype):
         return None
     if _compat.compiled_loss_dtype(model) != dtype:
         return None
-    loss_fn, reduction = _loss_function(model.loss)
-    if loss_fn is None or len(model.losses) != len(_penalised(model)):
+    loss_fn = _loss_function(model.loss)
+    penalised = _penalised(model)
+    if loss_fn is None or len(model.losses) != len(penalised):
         return None
-    layers = _chain(model)
+    layers = linear_layers(model)
     if layers is None or not _same_dtypes(layers, dtype):
         return None
     functions = [_layer_function(layer) for layer in layers]
     if any(fn is None for fn in functions):
         return None
-    return Steps(model, functions, loss_fn, reduction)
+    return Steps(model, functions, loss_fn, model.loss.reduction, penalised)
 
 
 def _penalised(model):
@@ -237,14 +215,14 @@ class Steps:
     docstring). ``run(model, step, X, y, sw, idx, batch_size)`` works as
     ``torch.Loop``'s call does, with tensors from ``to_native``."""
 
-    def __init__(self, model, functions, loss_fn, reduction):
+    def __init__(self, model, functions, loss_fn, reduction, penalised):
         # No reference to the model: the network pool counts the model's
         # references (_networks.Network.refs); calls pass it.
         self.functions = functions
         self.loss_fn = loss_fn
         self.mean_over_weights = reduction == "mean_with_sample_weight"
         self.variables = model.trainable_weights[:]
-        self.penalties = [(v, _penalty(v.regularizer)) for v in _penalised(model)]
+        self.penalties = [(v, _penalty(v.regularizer)) for v in penalised]
         self.tracker = _compat.loss_tracker(model)
 
     def _loss(self, X, y, sw, training):
