@@ -846,7 +846,7 @@ class BaseKerasEstimator(_sklearn_callbacks.CallbackSupportMixin, BaseEstimator,
         """Network output (after the output activation) for prediction input,
         ``batch_size`` rows at a time, running ``callbacks``' predict hooks as
         Keras's ``predict`` does."""
-        check_is_fitted(self)
+        _check_fitted(self)
         predictor = self._predictor
         # A NumPy array already in the model's input form skips validation
         # (Predictor.takes_as_is); an estimator fitted with feature names
@@ -938,6 +938,14 @@ def _check_keywords(params, allowed, where, hint):
     if callbacks is not None and not isinstance(callbacks, (list, tuple)):
         raise TypeError(f"{where}'s callbacks must be a list of Keras callbacks.")
     return {k: v for k, v in params.items() if v is not None}
+
+
+def _check_fitted(estimator):
+    """scikit-learn's ``check_is_fitted``, whose tag lookup (about a tenth of a
+    one-row prediction) runs only to raise its error for an unfitted
+    estimator."""
+    if not estimator.__sklearn_is_fitted__():
+        check_is_fitted(estimator)
 
 
 def _check_predict_params(params):
@@ -1045,7 +1053,7 @@ class KerasClassifierBase(ClassifierMixin, BaseKerasEstimator):
             several outputs, one such array per output (as scikit-learn's
             multi-output classifiers give).
         """
-        check_is_fitted(self)
+        _check_fitted(self)
         params = _check_predict_params(predict_params)
         return self._target_encoder.proba(self._forward(X, **params))
 
@@ -1064,7 +1072,7 @@ class KerasClassifierBase(ClassifierMixin, BaseKerasEstimator):
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             For a model with several outputs, one column of labels per output.
         """
-        check_is_fitted(self)
+        _check_fitted(self)
         return self._target_encoder.labels(self.predict_proba(X, **predict_params))
 
     def score(self, X, y, sample_weight=None):
@@ -1088,7 +1096,7 @@ class KerasClassifierBase(ClassifierMixin, BaseKerasEstimator):
         -------
         score : float
         """
-        check_is_fitted(self)
+        _check_fitted(self)
         if self._target_encoder.kind != "multioutput":
             return super().score(X, y, sample_weight=sample_weight)
         y = stack_targets(y, X)
@@ -1143,7 +1151,7 @@ class KerasRegressorBase(RegressorMixin, BaseKerasEstimator):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        check_is_fitted(self)
+        _check_fitted(self)
         params = _check_predict_params(predict_params)
         out = self._forward(X, **params)
         if not isinstance(out, list):  # a list: one array per output
