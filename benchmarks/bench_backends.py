@@ -13,7 +13,9 @@ measurements as one JSON line (its last line on stdout). A backend whose
 module is not installed is skipped, and the page says so.
 
 Measured on each backend, with that backend's own Keras API as the reference
-(medians of repeats):
+(medians of repeats; the one-row predictions of skdeep and of its reference
+are timed in alternation, in rounds, so that the machine's load weighs on both
+alike):
 
 1. fit of a 64-64 ReLU MLP on 20,000 x 30 float32 rows (2 classes, 5 epochs,
    batch 32): ``DenseClassifier.fit`` against ``keras.Model.fit`` of the same
@@ -96,6 +98,28 @@ def median_seconds(fn, calls, warmup=0):
     for _ in range(warmup):
         fn()
     return statistics.median(seconds(fn) for _ in range(calls))
+
+
+# Rounds of alternating timings in paired_medians.
+ROUNDS = 10
+
+
+def paired_medians(fns, calls, warmup):
+    """The median time of each function of ``fns`` (a dict by name), timed in
+    alternation: :data:`ROUNDS` rounds, each timing ``calls[name] // ROUNDS``
+    calls (at least one) of every function after ``warmup[name]`` untimed
+    calls of each, so that a change in the machine's load during the run
+    weighs on every function alike."""
+    for name, fn in fns.items():
+        for _ in range(warmup[name]):
+            fn()
+    times = {name: [] for name in fns}
+    for _ in range(ROUNDS):
+        for name, fn in fns.items():
+            times[name].extend(
+                seconds(fn) for _ in range(max(calls[name] // ROUNDS, 1))
+            )
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def error_text(exc):
@@ -194,31 +218,50 @@ def measure_dense_predict(size, X, y, est, model):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # it stops after max_iter=5
         mlp = MLPClassifier(hidden_layer_sizes=HIDDEN, max_iter=5).fit(X, y)
-    one, calls = X[:1], size["fast_calls"]
-    return {
-        "skdeep": median_seconds(lambda: est.predict_proba(one), calls, warmup=5),
-        "mlp": median_seconds(lambda: mlp.predict_proba(one), calls, warmup=5),
-        "keras": median_seconds(
-            lambda: model.predict(one, verbose=0), size["keras_calls"], warmup=2
-        ),
-    }
+    one, fast, slow = X[:1], size["fast_calls"], size["keras_calls"]
+    return paired_medians(
+        {
+            "skdeep": lambda: est.predict_proba(one),
+            "mlp": lambda: mlp.predict_proba(one),
+            "keras": lambda: model.predict(one, verbose=0),
+        },
+        calls={"skdeep": fast, "mlp": fast, "keras": slow},
+        warmup={"skdeep": 5, "mlp": 5, "keras": 2},
+    )
+
+
+def versus_reference(size, est, one, reference):
+    """skdeep's one-row ``predict_proba`` against ``reference(one)``, timed in
+    alternation (:func:`paired_medians`)."""
+    return paired_medians(
+        {"skdeep": lambda: est.predict_proba(one), "keras": lambda: reference(one)},
+        calls={"skdeep": size["fast_calls"], "keras": size["keras_calls"]},
+        warmup={"skdeep": 5, "keras": 2},
+    )
 
 
 def versus_model_predict(size, est, one):
     """skdeep's one-row ``predict_proba`` against ``est.model_.predict``."""
-    out = {
-        "skdeep": median_seconds(lambda: est.predict_proba(one), size["fast_calls"], 5)
-    }
+
+    def reference(x):
+        return est.model_.predict(x, verbose=0)
+
     try:
-        out["keras"] = median_seconds(
-            lambda: est.model_.predict(one, verbose=0), size["keras_calls"], 2
-        )
-        out["keras_path"] = "model_.predict"
+        reference(one)
     except Exception as exc:
-        out["keras"] = None
-        out["keras_error"] = error_text(exc)
-        out["keras_error_message"] = str(exc)[:300]
-    return out
+        out = {
+            "skdeep": median_seconds(
+                lambda: est.predict_proba(one), size["fast_calls"], 5
+            ),
+            "keras": None,
+            "keras_error": error_text(exc),
+            "keras_error_message": str(exc)[:300],
+        }
+        return out
+    return {
+        **versus_reference(size, est, one, reference),
+        "keras_path": "model_.predict",
+    }
 
 
 def measure_cnn_predict(size):
@@ -257,9 +300,7 @@ def measure_text_predict(size):
     if out["keras"] is None:
         try:
             predict = host_text_path(est)
-            out["keras"] = median_seconds(
-                lambda: predict(texts[:1]), size["keras_calls"], 2
-            )
+            out.update(versus_reference(size, est, texts[:1], predict))
             out["keras_path"] = "vectorizer layer, then predict of the rest"
         except Exception as exc:
             out["keras_path_error"] = f"{type(exc).__name__}: {exc}"[:200]
@@ -486,7 +527,9 @@ def dense_section(results, size):
     intro = (
         "Ratio: skdeep's time over scikit-learn's ``MLPClassifier.predict_proba`` "
         f"(same network). ``keras.Model.predict`` (median of {size['keras_calls']} "
-        "calls) for information."
+        "calls) for information. The three are timed in alternation, "
+        f"{ROUNDS} rounds of calls of each, so that a change in the machine's "
+        "load weighs on all alike."
     )
     return title, intro, table(header, rows), [], verdicts
 
@@ -529,7 +572,8 @@ def speedup_section(results, key, title, size):
     title += f" (ms, median of {size['fast_calls']} calls)"
     intro = (
         "Speed-up: ``est.model_.predict``'s time (same fitted model, median of "
-        f"{size['keras_calls']} calls) over skdeep's ``predict_proba``."
+        f"{size['keras_calls']} calls) over skdeep's ``predict_proba``, the two "
+        f"timed in alternation ({ROUNDS} rounds of calls of each)."
     )
     return title, intro, table(header, rows), notes, verdicts
 

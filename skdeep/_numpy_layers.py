@@ -6,7 +6,10 @@ axis, ``Flatten``, 1-D and 2-D convolutions and pooling (channels last), global
 pooling, skdeep's per-series standardisation, and the layers that are the
 identity at inference (dropout, noise, random augmentation). Each op also
 reports the multiply-adds it costs per row, from which :mod:`skdeep._predict`
-decides up to how many rows the NumPy path pays.
+decides up to how many rows the NumPy path pays. :func:`chain_ops` turns a
+chain of layers into ops, folding a batch normalisation into the ``Dense``
+layer or convolution before it and running an ``Activation`` layer after
+those in place (one pass over the output instead of three).
 
 Convolutions run as one matrix product over the input's windows, taken as a
 strided view in the layout of a Keras kernel (steps, then channels), so no
@@ -97,10 +100,10 @@ _POOLS = {
     "AveragePooling2D": True,
 }
 _GLOBAL_POOLS = {
-    "GlobalAveragePooling1D": np.mean,
-    "GlobalAveragePooling2D": np.mean,
-    "GlobalMaxPooling1D": np.max,
-    "GlobalMaxPooling2D": np.max,
+    "GlobalAveragePooling1D": True,
+    "GlobalAveragePooling2D": True,
+    "GlobalMaxPooling1D": False,
+    "GlobalMaxPooling2D": False,
 }
 
 
@@ -124,7 +127,54 @@ def activation_name(fn):
     return name if name in ACTIVATIONS else None
 
 
-def layer_op(layer, to_numpy):
+def chain_ops(layers, to_numpy):
+    """The :class:`Op` list computing a chain of fitted layers at inference,
+    or None if one of them is not computed (:func:`layer_op`).
+
+    Two fusions save a pass over each output: a batch normalisation right
+    after a ``Dense`` layer or convolution without activation is folded into
+    its kernel and bias (the normalisation is an affine map per channel at
+    inference), and an ``Activation`` layer right after such a layer (or its
+    folded normalisation) runs in place on the array the layer made. Layers
+    that are the identity at inference are dropped first.
+
+    Parameters
+    ----------
+    layers : list of keras.layers.Layer
+        One chain from input to output (:func:`skdeep._predict.linear_layers`).
+    to_numpy : callable
+        The backend's variable-to-NumPy conversion.
+    """
+    layers = [
+        layer for layer in layers if type(layer).__name__ not in IDENTITY_AT_INFERENCE
+    ]
+    ops, i = [], 0
+    while i < len(layers):
+        layer, i = layers[i], i + 1
+        fold = activation = None
+        if _is_linear_product(layer):
+            if i < len(layers) and (fold := _batch_norm_affine(layers[i], to_numpy)):
+                i += 1
+            if i < len(layers) and type(layers[i]).__name__ == "Activation":
+                activation = activation_name(layers[i].activation)
+                i += activation is not None
+        op = layer_op(layer, to_numpy, fold=fold, activation=activation)
+        if op is None:
+            return None
+        ops.append(op)
+    return ops
+
+
+def _is_linear_product(layer):
+    """Whether ``layer`` is a ``Dense`` layer or convolution with no
+    activation of its own."""
+    return (
+        type(layer).__name__ in ("Dense", *_CONVS)
+        and activation_name(layer.activation) == "linear"
+    )
+
+
+def layer_op(layer, to_numpy, fold=None, activation=None):
     """``layer`` (fitted) at inference as an :class:`Op`, :data:`IDENTITY`,
     or None where the NumPy path does not compute it.
 
@@ -134,12 +184,19 @@ def layer_op(layer, to_numpy):
         A layer of one chain from input to output.
     to_numpy : callable
         The backend's variable-to-NumPy conversion.
+    fold : tuple of ndarray or None
+        For a ``Dense`` layer or convolution without activation: the
+        ``(scale, shift)`` per channel of a batch normalisation after it,
+        folded into its kernel and bias.
+    activation : str or None
+        For such a layer: the activation (a name of :data:`ACTIVATIONS`) of
+        an ``Activation`` layer after it, applied in place.
     """
     kind = type(layer).__name__
     if kind in IDENTITY_AT_INFERENCE:
         return IDENTITY
     if kind == "Dense":
-        return _dense(layer, to_numpy)
+        return _dense(layer, to_numpy, fold, activation)
     if kind == "Activation":
         act = activation_name(layer.activation)
         return None if act is None else Op(ACTIVATIONS[act])
@@ -156,7 +213,7 @@ def layer_op(layer, to_numpy):
     if getattr(layer, "data_format", "channels_last") != "channels_last":
         return None
     if kind in _CONVS:
-        return _conv(layer, to_numpy)
+        return _conv(layer, to_numpy, fold, activation)
     if kind in _POOLS:
         return _pool(layer, _POOLS[kind])
     if kind in _GLOBAL_POOLS:
@@ -164,12 +221,24 @@ def layer_op(layer, to_numpy):
     return None
 
 
-def _dense(layer, to_numpy):
-    act = activation_name(layer.activation)
-    if act is None:
-        return None
+def _weights(layer, to_numpy, fold):
+    """The kernel and bias (None without one) of a ``Dense`` layer or
+    convolution, with a batch normalisation's ``(scale, shift)`` folded in:
+    ``(x @ k + b) * scale + shift == x @ (k * scale) + (b * scale + shift)``."""
     kernel = to_numpy(layer.kernel)
     bias = to_numpy(layer.bias) if layer.use_bias else None
+    if fold is not None:
+        scale, shift = (np.asarray(v, dtype=kernel.dtype) for v in fold)
+        kernel = kernel * scale
+        bias = shift if bias is None else bias * scale + shift
+    return kernel, bias
+
+
+def _dense(layer, to_numpy, fold=None, activation=None):
+    act = activation or activation_name(layer.activation)
+    if act is None:
+        return None
+    kernel, bias = _weights(layer, to_numpy, fold)
     activation = _activation_in_place(act)
 
     def dense(x):
@@ -191,15 +260,39 @@ def _steps(shape):
     return math.prod(FREE_AXIS_STEPS if d is None else d for d in shape[1:-1])
 
 
-def _batch_norm(layer, to_numpy):
-    if layer.axis not in (-1, len(layer.input.shape) - 1):
+def _batch_norm_parts(layer, to_numpy):
+    """A batch normalisation on the last axis at inference as ``(mean, inv,
+    beta)``: Keras computes ``(x - mean) * inv + beta``, with ``inv = gamma /
+    sqrt(var + epsilon)``. None for a layer that is not one, or that
+    normalises another axis."""
+    if type(layer).__name__ not in _BATCH_NORMS or layer.axis not in (
+        -1,
+        len(layer.input.shape) - 1,
+    ):
         return None
     gamma = to_numpy(layer.gamma) if layer.scale else 1.0
     beta = to_numpy(layer.beta) if layer.center else 0.0
     mean = to_numpy(layer.moving_mean)
     var = to_numpy(layer.moving_variance)
-    # Same arithmetic as Keras: (x - mean) * (gamma / sqrt(var + eps)) + beta
     inv = gamma / np.sqrt(var + np.asarray(layer.epsilon, var.dtype))
+    return mean, inv, beta
+
+
+def _batch_norm_affine(layer, to_numpy):
+    """A batch normalisation on the last axis as ``(scale, shift)`` per
+    channel, or None (:func:`_batch_norm_parts`)."""
+    parts = _batch_norm_parts(layer, to_numpy)
+    if parts is None:
+        return None
+    mean, inv, beta = parts
+    return inv, beta - mean * inv
+
+
+def _batch_norm(layer, to_numpy):
+    parts = _batch_norm_parts(layer, to_numpy)
+    if parts is None:
+        return None
+    mean, inv, beta = parts
 
     def batch_norm(x):
         y = x - mean
@@ -211,9 +304,16 @@ def _batch_norm(layer, to_numpy):
 
 
 def _standardize_series(x):
-    # skdeep's SeriesStandardization: per series and channel, over the steps.
-    std = x.std(axis=1, keepdims=True)
-    return (x - x.mean(axis=1, keepdims=True)) / np.where(std > 0, std, 1)
+    # skdeep's SeriesStandardization: per series and channel, over the steps,
+    # (x - mean) / std with std 1 where it is not positive. The ufuncs'
+    # reductions directly: np.mean and np.std cost several microseconds of
+    # Python each on a one-row call.
+    steps = x.shape[1]
+    out = x - np.add.reduce(x, axis=1, keepdims=True) / steps
+    std = np.sqrt(np.add.reduce(out * out, axis=1, keepdims=True) / steps)
+    std[~(std > 0)] = 1
+    out /= std
+    return out
 
 
 def _padding(size, window, stride, padding):
@@ -271,12 +371,11 @@ def _windows(x, window, strides, dilation):
     return as_strided(x, shape, view_strides, writeable=False)
 
 
-def _conv(layer, to_numpy):
-    act = activation_name(layer.activation)
+def _conv(layer, to_numpy, fold=None, activation=None):
+    act = activation or activation_name(layer.activation)
     if act is None or getattr(layer, "groups", 1) != 1:
         return None
-    kernel = to_numpy(layer.kernel)
-    bias = to_numpy(layer.bias) if layer.use_bias else None
+    kernel, bias = _weights(layer, to_numpy, fold)
     window = tuple(kernel.shape[:-2])
     strides, dilation = tuple(layer.strides), tuple(layer.dilation_rate)
     padding, activation = layer.padding, _activation_in_place(act)
@@ -332,10 +431,20 @@ def _pool(layer, average):
     return Op(pool)
 
 
-def _global_pool(layer, reduce):
+def _global_pool(layer, average):
     keepdims = bool(getattr(layer, "keepdims", False))
     axes = tuple(range(1, len(layer.input.shape) - 1))
-    return Op(lambda x: reduce(x, axis=axes, keepdims=keepdims))
+    reduce = np.add.reduce if average else np.maximum.reduce
+
+    def global_pool(x):
+        # The ufunc's reduction directly (np.mean's Python costs several
+        # microseconds a call).
+        out = reduce(x, axis=axes, keepdims=keepdims)
+        if average:
+            out /= math.prod(x.shape[a] for a in axes)
+        return out
+
+    return Op(global_pool)
 
 
 # -- text ------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import numpy as np
 from . import _backends, _compat, _rows
 from ._backends._common import input_names
 from ._keras import check_not_forked
-from ._numpy_layers import ACTIVATIONS, IDENTITY, Op, layer_op
+from ._numpy_layers import ACTIVATIONS, Op, chain_ops
 from ._validation import is_plain_float_rows
 
 # Rows up to which the NumPy path is used; above it the backend's threaded kernels
@@ -61,7 +61,7 @@ def linear_layers(model):
 def numpy_forward(model, final_activation=None):
     """Return a NumPy function computing ``model`` at inference, or None.
 
-    Supported: one chain of the layers :func:`skdeep._numpy_layers.layer_op`
+    Supported: one chain of the layers :func:`skdeep._numpy_layers.chain_ops`
     computes (dense, convolution, pooling and normalisation layers, the
     activations in :data:`ACTIVATIONS`, the layers that are the identity at
     inference). Any other model gives None. The function's ``max_rows`` is
@@ -70,14 +70,9 @@ def numpy_forward(model, final_activation=None):
     layers = linear_layers(model)
     if layers is None:
         return None
-    to_numpy = _backends.current().to_numpy
-    ops = []
-    for layer in layers:
-        op = layer_op(layer, to_numpy)
-        if op is None:
-            return None
-        if op is not IDENTITY:
-            ops.append(op)
+    ops = chain_ops(layers, _backends.current().to_numpy)
+    if ops is None:
+        return None
     if final_activation is not None:
         ops.append(Op(ACTIVATIONS[final_activation]))
     dtype = str(model.inputs[0].dtype)

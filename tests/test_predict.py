@@ -73,6 +73,43 @@ def test_numpy_path_with_batchnorm_dropout_and_flatten(final):
     np.testing.assert_allclose(forward(X), _keras_out(model, X, final), atol=1e-6)
 
 
+def test_batch_norm_folds_into_the_layer_before_and_activations_run_in_place():
+    """A batch normalisation right after a Dense layer or convolution without
+    activation is folded into it, and an Activation layer right after runs in
+    place: one op for the three. The output is Keras's, and the caller's
+    array is never written (the first layer's activation is not in place)."""
+    from skdeep._numpy_layers import chain_ops
+    from skdeep._predict import linear_layers
+
+    keras = get_keras()
+    L = keras.layers
+    model = keras.Sequential(
+        [
+            keras.Input((6, 2)),
+            L.Activation("relu"),
+            L.Conv1D(4, 3, padding="same"),
+            L.Dropout(0.5),
+            L.BatchNormalization(),
+            L.Activation("tanh"),
+            L.Flatten(),
+            L.Dense(5, use_bias=False),
+            L.BatchNormalization(center=False),
+            L.Activation("relu"),
+            # Not folded: the normalisation follows an activation.
+            L.Dense(3, activation="relu"),
+            L.BatchNormalization(),
+            L.Dense(2),
+        ]
+    )
+    _randomise(model)
+    ops = chain_ops(linear_layers(model), _backends.current().to_numpy)
+    assert len(ops) == 7
+    X = np.random.RandomState(3).normal(size=(8, 6, 2)).astype("float32")
+    before = X.copy()
+    np.testing.assert_allclose(numpy_forward(model)(X), _keras_out(model, X), atol=1e-5)
+    np.testing.assert_array_equal(X, before)
+
+
 def test_output_activation_inside_dense_layer():
     model = dense_network((4,), 3, "softmax", hidden_layer_sizes=(5,), seed=0)
     _randomise(model)
