@@ -388,7 +388,16 @@ def _conv(layer, to_numpy, fold=None, activation=None):
             for s, k, st in zip(x.shape[1:-1], span, strides, strict=True)
         ]
         w = _windows(_pad(x, pads), window, strides, dilation)
-        out = w.reshape(-1, matrix.shape[0]) @ matrix
+        if w.shape[-1] == 1:
+            # One input channel: the windows copied cell of the window by
+            # cell (each a run along the image's rows), then read transposed,
+            # rather than position by position (runs of one window row).
+            d = len(window)
+            taps = w.transpose(*range(1 + d, 2 + 2 * d), *range(1 + d))
+            cols = taps.reshape(matrix.shape[0], -1).T
+        else:
+            cols = w.reshape(-1, matrix.shape[0])
+        out = cols @ matrix
         if bias is not None:
             out += bias
         return activation(out.reshape(*w.shape[: 1 + len(window)], -1))

@@ -211,6 +211,27 @@ def _conv_case(case, dtype):
                 make(L.GlobalAveragePooling1D),
             ],
         ),
+        # One input channel (the windows are copied cell of the window by
+        # cell), at the input and after a one-filter convolution.
+        "one-channel": lambda: (
+            (9, 8, 1),
+            [
+                make(L.Conv2D, 3, (2, 3), strides=(2, 1), padding="same"),
+                make(L.Conv2D, 1, 3, dilation_rate=2, padding="same"),
+                make(L.Conv2D, 2, 2, activation="relu"),
+                make(L.Flatten),
+                make(L.Dense, 2),
+            ],
+        ),
+        "one-channel-1d": lambda: (
+            (11, 1),
+            [
+                make(L.Conv1D, 2, 4, dilation_rate=2, padding="causal"),
+                make(L.Conv1D, 1, 3, strides=2),
+                make(L.Conv1D, 3, 2, padding="same"),
+                make(L.GlobalAveragePooling1D),
+            ],
+        ),
     }
     return cases[case]()
 
@@ -220,6 +241,8 @@ _CONV_CASES = (
     "conv2d-dilated-pools",
     "conv1d-fcn",
     "conv1d-global-average",
+    "one-channel",
+    "one-channel-1d",
 )
 
 
