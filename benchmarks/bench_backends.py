@@ -107,15 +107,19 @@ ROUNDS = 10
 def paired_medians(fns, calls, warmup):
     """The median time of each function of ``fns`` (a dict by name), timed in
     alternation: :data:`ROUNDS` rounds, each timing ``calls[name] // ROUNDS``
-    calls (at least one) of every function after ``warmup[name]`` untimed
-    calls of each, so that a change in the machine's load during the run
-    weighs on every function alike."""
-    for name, fn in fns.items():
-        for _ in range(warmup[name]):
+    calls (at least one) of every function, so that a change in the
+    machine's load during the run weighs on every function alike. Each
+    function's timed calls in a round follow ``warmup[name]`` untimed ones:
+    the first calls after another library's run slower while that library's
+    worker threads still spin (PyTorch's for several milliseconds)."""
+    for fn in fns.values():  # first calls: tracing, caches
+        for _ in range(2):
             fn()
     times = {name: [] for name in fns}
     for _ in range(ROUNDS):
         for name, fn in fns.items():
+            for _ in range(warmup[name]):
+                fn()
             times[name].extend(
                 seconds(fn) for _ in range(max(calls[name] // ROUNDS, 1))
             )
@@ -226,7 +230,7 @@ def measure_dense_predict(size, X, y, est, model):
             "keras": lambda: model.predict(one, verbose=0),
         },
         calls={"skdeep": fast, "mlp": fast, "keras": slow},
-        warmup={"skdeep": 5, "mlp": 5, "keras": 2},
+        warmup={"skdeep": 10, "mlp": 10, "keras": 1},
     )
 
 
@@ -236,7 +240,7 @@ def versus_reference(size, est, one, reference):
     return paired_medians(
         {"skdeep": lambda: est.predict_proba(one), "keras": lambda: reference(one)},
         calls={"skdeep": size["fast_calls"], "keras": size["keras_calls"]},
-        warmup={"skdeep": 5, "keras": 2},
+        warmup={"skdeep": 10, "keras": 1},
     )
 
 
@@ -573,7 +577,8 @@ def speedup_section(results, key, title, size):
     intro = (
         "Speed-up: ``est.model_.predict``'s time (same fitted model, median of "
         f"{size['keras_calls']} calls) over skdeep's ``predict_proba``, the two "
-        f"timed in alternation ({ROUNDS} rounds of calls of each)."
+        f"timed in alternation ({ROUNDS} rounds of calls of each, after a few "
+        "untimed ones)."
     )
     return title, intro, table(header, rows), notes, verdicts
 
