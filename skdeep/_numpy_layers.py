@@ -17,11 +17,11 @@ transposition is needed; padding follows Keras (``"same"`` pads the extra cell
 after, ``"causal"`` before).
 """
 
+import functools
 import math
 import string
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 from scipy.special import erf, expit
 
 
@@ -326,21 +326,44 @@ def _padding(size, window, stride, padding):
     return total // 2, total - total // 2
 
 
-def _pad(x, pads, value=0.0):
-    if not any(before or after for before, after in pads):
-        return x
-    spatial = x.shape[1:-1]
-    shape = (
-        len(x),
-        *(s + before + after for s, (before, after) in zip(spatial, pads, strict=True)),
-        x.shape[-1],
-    )
-    out = np.full(shape, value, dtype=x.dtype)
-    inside = tuple(
-        slice(before, before + s) for s, (before, _) in zip(spatial, pads, strict=True)
-    )
-    out[(slice(None), *inside)] = x
-    return out
+# Sample shapes per op whose plan (padding, windows, slices) is kept: one for
+# inputs of fixed shape, more for series of free length.
+_PLANS_PER_OP = 32
+
+
+class _Padding:
+    """How an op pads samples of one shape (steps, channels): the padded
+    sample shape, and where the sample sits in it (None: no padding)."""
+
+    __slots__ = ("inside", "shape")
+
+    def __init__(self, sample_shape, window, strides, padding):
+        spatial = sample_shape[:-1]
+        pads = [
+            _padding(s, k, st, padding)
+            for s, k, st in zip(spatial, window, strides, strict=True)
+        ]
+        self.shape = (
+            *(s + a + b for s, (a, b) in zip(spatial, pads, strict=True)),
+            sample_shape[-1],
+        )
+        self.inside = None
+        if any(a or b for a, b in pads):
+            self.inside = (
+                slice(None),
+                *(slice(a, a + s) for s, (a, _) in zip(spatial, pads, strict=True)),
+            )
+
+    def apply(self, x, value):
+        """``x`` padded with ``value`` (a new array), or ``x`` itself."""
+        if self.inside is None:
+            return x
+        if value == 0:
+            out = np.zeros((len(x), *self.shape), dtype=x.dtype)
+        else:
+            out = np.full((len(x), *self.shape), value, dtype=x.dtype)
+        out[self.inside] = x
+        return out
 
 
 def _span(window, dilation):
@@ -348,27 +371,55 @@ def _span(window, dilation):
     return [(k - 1) * d + 1 for k, d in zip(window, dilation, strict=True)]
 
 
-def _windows(x, window, strides, dilation):
-    """The windows of ``x`` (rows, *steps, channels) as a strided view of
-    shape (rows, *out_steps, *window, channels)."""
-    spatial = x.shape[1:-1]
-    out = [
-        (s - k) // st + 1
-        for s, k, st in zip(spatial, _span(window, dilation), strides, strict=True)
-    ]
-    step = x.strides[1:-1]
-    shape = (len(x), *out, *window, x.shape[-1])
-    view_strides = (
-        x.strides[0],
-        *(b * st for b, st in zip(step, strides, strict=True)),
-        *(b * d for b, d in zip(step, dilation, strict=True)),
-        x.strides[-1],
-    )
-    if x.flags.c_contiguous:
-        # The same view as as_strided's, without its array-interface round
-        # trip (about 10 microseconds a call).
-        return np.ndarray(shape, x.dtype, buffer=x, strides=view_strides)
-    return as_strided(x, shape, view_strides, writeable=False)
+class _Windows:
+    """The windows of a convolution over samples of one shape: the padding,
+    then the windows of the padded (C-contiguous) batch as a strided view of
+    shape (rows, *out_steps, *window, channels), in the layout of a Keras
+    kernel (steps, then channels), so no transposition is needed."""
+
+    __slots__ = ("out", "padding", "row_stride", "taps", "view_shape", "view_strides")
+
+    def __init__(self, sample_shape, itemsize, window, strides, dilation, padding):
+        span = _span(window, dilation)
+        self.padding = _Padding(sample_shape, span, strides, padding)
+        padded = self.padding.shape
+        # A C-contiguous sample's strides, in bytes.
+        step = [itemsize * math.prod(padded[a + 1 :]) for a in range(len(padded) - 1)]
+        self.out = tuple(
+            (s - k) // st + 1
+            for s, k, st in zip(padded[:-1], span, strides, strict=True)
+        )
+        self.view_shape = (*self.out, *window, padded[-1])
+        self.view_strides = (
+            *(b * st for b, st in zip(step, strides, strict=True)),
+            *(b * d for b, d in zip(step, dilation, strict=True)),
+            itemsize,
+        )
+        self.row_stride = itemsize * math.prod(padded)
+        # One input channel: the windows are copied cell of the window by cell
+        # (each a run along the image's rows) and read transposed, rather than
+        # position by position (runs of one window row).
+        d = len(window)
+        self.taps = (
+            (*range(1 + d, 2 + 2 * d), *range(1 + d)) if padded[-1] == 1 else None
+        )
+
+    def columns(self, x, width):
+        """The windows of ``x`` as a (positions, ``width``) matrix."""
+        x = self.padding.apply(x, 0)
+        if not x.flags.c_contiguous:
+            x = np.ascontiguousarray(x)
+        # A strided view straight from the buffer (as_strided costs about 10
+        # microseconds a call).
+        w = np.ndarray(
+            (len(x), *self.view_shape),
+            x.dtype,
+            buffer=x,
+            strides=(self.row_stride, *self.view_strides),
+        )
+        if self.taps is not None:
+            return w.transpose(self.taps).reshape(width, -1).T
+        return w.reshape(-1, width)
 
 
 def _conv(layer, to_numpy, fold=None, activation=None):
@@ -380,29 +431,39 @@ def _conv(layer, to_numpy, fold=None, activation=None):
     strides, dilation = tuple(layer.strides), tuple(layer.dilation_rate)
     padding, activation = layer.padding, _activation_in_place(act)
     matrix = kernel.reshape(-1, kernel.shape[-1])
-    span = _span(window, dilation)
+
+    @functools.lru_cache(maxsize=_PLANS_PER_OP)
+    def plan(sample_shape, itemsize):
+        return _Windows(sample_shape, itemsize, window, strides, dilation, padding)
 
     def conv(x):
-        pads = [
-            _padding(s, k, st, padding)
-            for s, k, st in zip(x.shape[1:-1], span, strides, strict=True)
-        ]
-        w = _windows(_pad(x, pads), window, strides, dilation)
-        if w.shape[-1] == 1:
-            # One input channel: the windows copied cell of the window by
-            # cell (each a run along the image's rows), then read transposed,
-            # rather than position by position (runs of one window row).
-            d = len(window)
-            taps = w.transpose(*range(1 + d, 2 + 2 * d), *range(1 + d))
-            cols = taps.reshape(matrix.shape[0], -1).T
-        else:
-            cols = w.reshape(-1, matrix.shape[0])
-        out = cols @ matrix
+        windows = plan(x.shape[1:], x.dtype.itemsize)
+        out = windows.columns(x, matrix.shape[0]) @ matrix
         if bias is not None:
             out += bias
-        return activation(out.reshape(*w.shape[: 1 + len(window)], -1))
+        return activation(out.reshape(len(x), *windows.out, -1))
 
     return Op(conv, _steps(layer.output.shape) * kernel.size)
+
+
+class _PoolCells:
+    """How a pooling layer reads samples of one shape: the padding, then per
+    axis one index per cell of the window (a strided slice along that
+    axis)."""
+
+    __slots__ = ("cells", "padding")
+
+    def __init__(self, sample_shape, window, strides, padding):
+        self.padding = _Padding(sample_shape, window, strides, padding)
+        self.cells = []
+        for axis, (k, st) in enumerate(zip(window, strides, strict=True), start=1):
+            n = (self.padding.shape[axis - 1] - k) // st + 1
+            self.cells.append(
+                [
+                    (slice(None),) * axis + (slice(o, o + (n - 1) * st + 1, st),)
+                    for o in range(k)
+                ]
+            )
 
 
 def _pool(layer, average):
@@ -413,26 +474,27 @@ def _pool(layer, average):
         return None
     combine = np.add if average else np.maximum
 
+    @functools.lru_cache(maxsize=_PLANS_PER_OP)
+    def plan(sample_shape):
+        return _PoolCells(sample_shape, window, strides, padding)
+
     def pool(x):
-        pads = [
-            _padding(s, k, st, padding)
-            for s, k, st in zip(x.shape[1:-1], window, strides, strict=True)
-        ]
-        x = _pad(x, pads, -np.inf)
+        cells = plan(x.shape[1:])
+        x = cells.padding.apply(x, -np.inf)
         # One axis at a time (the maximum, or the mean, over a rectangle is
         # that over its rows of that over its columns): each axis combines
         # one strided slice per cell of the window, the first two into a new
         # array, the rest in place. Fewer passes than reducing the windows'
         # view, or than a slice per cell of the whole window.
-        for axis, (k, st) in enumerate(zip(window, strides, strict=True), start=1):
-            n = (x.shape[axis] - k) // st + 1
-            cells = [
-                x[(slice(None),) * axis + (slice(o, o + (n - 1) * st + 1, st),)]
-                for o in range(k)
-            ]
-            x = cells[0].copy() if k == 1 else combine(cells[0], cells[1])
-            for more in cells[2:]:
-                combine(x, more, out=x)
+        for axis_cells in cells.cells:
+            first, *more = axis_cells
+            if not more:
+                x = x[first].copy()
+                continue
+            out = combine(x[first], x[more[0]])
+            for index in more[1:]:
+                combine(out, x[index], out=out)
+            x = out
         if average:
             x /= math.prod(window)
         return x

@@ -110,6 +110,29 @@ def test_batch_norm_folds_into_the_layer_before_and_activations_run_in_place():
     np.testing.assert_array_equal(X, before)
 
 
+def test_convolutions_take_series_of_any_length():
+    """The NumPy path plans its windows per sample shape: series of several
+    free lengths, in turn and again, each give Keras's output."""
+    keras = get_keras()
+    L = keras.layers
+    model = keras.Sequential(
+        [
+            keras.Input((None, 2)),
+            L.Conv1D(3, 3, padding="same", activation="relu"),
+            L.MaxPooling1D(2, padding="same"),
+            L.Conv1D(1, 2, padding="causal"),
+            L.Conv1D(2, 3, dilation_rate=2),
+            L.GlobalAveragePooling1D(),
+        ]
+    )
+    _randomise(model)
+    forward = numpy_forward(model)
+    rng = np.random.RandomState(4)
+    for steps in (9, 14, 9, 30):
+        X = rng.normal(size=(3, steps, 2)).astype("float32")
+        np.testing.assert_allclose(forward(X), _keras_out(model, X), atol=1e-5)
+
+
 def test_output_activation_inside_dense_layer():
     model = dense_network((4,), 3, "softmax", hidden_layer_sizes=(5,), seed=0)
     _randomise(model)
