@@ -9,7 +9,8 @@ reports the multiply-adds it costs per row, from which :mod:`skdeep._predict`
 decides up to how many rows the NumPy path pays. :func:`chain_ops` turns a
 chain of layers into ops, folding a batch normalisation into the ``Dense``
 layer or convolution before it and running an ``Activation`` layer after
-those in place (one pass over the output instead of three).
+those in place (one pass over the output instead of three), and moving a
+convolution's bias and ReLU after a maximum pooling.
 
 Convolutions run as one matrix product over the input's windows, taken as a
 strided view in the layout of a Keras kernel (steps, then channels), so no
@@ -135,8 +136,11 @@ def chain_ops(layers, to_numpy):
     after a ``Dense`` layer or convolution without activation is folded into
     its kernel and bias (the normalisation is an affine map per channel at
     inference), and an ``Activation`` layer right after such a layer (or its
-    folded normalisation) runs in place on the array the layer made. Layers
-    that are the identity at inference are dropped first.
+    folded normalisation) runs in place on the array the layer made. A
+    convolution followed by a maximum pooling adds its bias and applies a
+    piecewise-linear activation that never decreases (ReLU, ...) after the
+    pooling, on fewer cells: the same numbers, since both commute with a
+    maximum. Layers that are the identity at inference are dropped first.
 
     Parameters
     ----------
@@ -158,11 +162,34 @@ def chain_ops(layers, to_numpy):
             if i < len(layers) and type(layers[i]).__name__ == "Activation":
                 activation = activation_name(layers[i].activation)
                 i += activation is not None
+        if (
+            type(layer).__name__ in _CONVS
+            and i < len(layers)
+            and type(layers[i]).__name__ in _POOLS
+            and not _POOLS[type(layers[i]).__name__]
+            and (activation or activation_name(layer.activation)) in _NEVER_DECREASE
+        ):
+            # Maximum pooling next: the convolution's bias and activation
+            # (neither ever decreases, exactly, in floating point) commute with
+            # the maximum, so they run after the pooling, on fewer cells.
+            product = _conv(layer, to_numpy, fold, activation, split=True)
+            pool = layer_op(layers[i], to_numpy)
+            if product is None or pool is None:
+                return None
+            ops += [product[0], pool, product[1]]
+            i += 1
+            continue
         op = layer_op(layer, to_numpy, fold=fold, activation=activation)
         if op is None:
             return None
         ops.append(op)
     return ops
+
+
+# Piecewise-linear activations that never decrease: they commute with a
+# maximum exactly (as does adding a constant), so a maximum pooling can come
+# first.
+_NEVER_DECREASE = frozenset({"linear", "relu", "relu6", "leaky_relu"})
 
 
 def _is_linear_product(layer):
@@ -422,7 +449,9 @@ class _Windows:
         return w.reshape(-1, width)
 
 
-def _conv(layer, to_numpy, fold=None, activation=None):
+def _conv(layer, to_numpy, fold=None, activation=None, split=False):
+    """The convolution as an :class:`Op`; with ``split``, as two: the matrix
+    product, then its bias and activation (in place)."""
     act = activation or activation_name(layer.activation)
     if act is None or getattr(layer, "groups", 1) != 1:
         return None
@@ -436,14 +465,20 @@ def _conv(layer, to_numpy, fold=None, activation=None):
     def plan(sample_shape, itemsize):
         return _Windows(sample_shape, itemsize, window, strides, dilation, padding)
 
-    def conv(x):
+    def product(x):
         windows = plan(x.shape[1:], x.dtype.itemsize)
         out = windows.columns(x, matrix.shape[0]) @ matrix
-        if bias is not None:
-            out += bias
-        return activation(out.reshape(len(x), *windows.out, -1))
+        return out.reshape(len(x), *windows.out, -1)
 
-    return Op(conv, _steps(layer.output.shape) * kernel.size)
+    def finish(x):
+        if bias is not None:
+            x += bias
+        return activation(x)
+
+    macs = _steps(layer.output.shape) * kernel.size
+    if split:
+        return Op(product, macs), Op(finish)
+    return Op(lambda x: finish(product(x)), macs)
 
 
 class _PoolCells:

@@ -112,7 +112,11 @@ def test_batch_norm_folds_into_the_layer_before_and_activations_run_in_place():
 
 def test_convolutions_take_series_of_any_length():
     """The NumPy path plans its windows per sample shape: series of several
-    free lengths, in turn and again, each give Keras's output."""
+    free lengths, in turn and again, each give Keras's output. (The first
+    convolution's bias and ReLU run after the maximum pooling: three ops.)"""
+    from skdeep._numpy_layers import chain_ops
+    from skdeep._predict import linear_layers
+
     keras = get_keras()
     L = keras.layers
     model = keras.Sequential(
@@ -126,6 +130,7 @@ def test_convolutions_take_series_of_any_length():
         ]
     )
     _randomise(model)
+    assert len(chain_ops(linear_layers(model), _backends.current().to_numpy)) == 6
     forward = numpy_forward(model)
     rng = np.random.RandomState(4)
     for steps in (9, 14, 9, 30):
