@@ -237,8 +237,6 @@ def layer_op(layer, to_numpy, fold=None, activation=None):
         return _text_counts(layer, to_numpy)
     if kind == "TfIdf":
         return _tf_idf(layer, to_numpy)
-    if getattr(layer, "data_format", "channels_last") != "channels_last":
-        return None
     if kind in _CONVS:
         return _conv(layer, to_numpy, fold, activation)
     if kind in _POOLS:
@@ -393,6 +391,12 @@ class _Padding:
         return out
 
 
+def _channels_last(layer):
+    """Whether a convolution or pooling layer takes its channels last (the
+    only layout the NumPy path computes)."""
+    return getattr(layer, "data_format", "channels_last") == "channels_last"
+
+
 def _span(window, dilation):
     """Cells a dilated window covers along each axis."""
     return [(k - 1) * d + 1 for k, d in zip(window, dilation, strict=True)]
@@ -453,7 +457,7 @@ def _conv(layer, to_numpy, fold=None, activation=None, split=False):
     """The convolution as an :class:`Op`; with ``split``, as two: the matrix
     product, then its bias and activation (in place)."""
     act = activation or activation_name(layer.activation)
-    if act is None or getattr(layer, "groups", 1) != 1:
+    if act is None or getattr(layer, "groups", 1) != 1 or not _channels_last(layer):
         return None
     kernel, bias = _weights(layer, to_numpy, fold)
     window = tuple(kernel.shape[:-2])
@@ -504,6 +508,8 @@ class _PoolCells:
 def _pool(layer, average):
     window, strides = tuple(layer.pool_size), tuple(layer.strides)
     padding = layer.padding
+    if not _channels_last(layer):
+        return None
     if padding == "same" and average:
         # Keras averages over the cells inside the image only: not computed.
         return None
@@ -538,6 +544,8 @@ def _pool(layer, average):
 
 
 def _global_pool(layer, average):
+    if not _channels_last(layer):
+        return None
     keepdims = bool(getattr(layer, "keepdims", False))
     axes = tuple(range(1, len(layer.input.shape) - 1))
     reduce = np.add.reduce if average else np.maximum.reduce

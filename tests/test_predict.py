@@ -173,6 +173,28 @@ def test_unsupported_models_fall_back_to_compiled():
         )
 
 
+def test_channels_first_layers_are_not_computed_in_numpy():
+    """The NumPy path computes channels-last layers only, also where a
+    convolution and the maximum pooling after it are computed together."""
+    keras = get_keras()
+    L = keras.layers
+    conv_then_pool = keras.Sequential(
+        [
+            keras.Input((4, 10)),
+            L.Conv1D(3, 3, data_format="channels_first", activation="relu"),
+            L.MaxPooling1D(2),
+        ]
+    )
+    pool_only = keras.Sequential(
+        [keras.Input((4, 10)), L.MaxPooling1D(2, data_format="channels_first")]
+    )
+    global_pool = keras.Sequential(
+        [keras.Input((4, 10)), L.GlobalAveragePooling1D(data_format="channels_first")]
+    )
+    for model in (conv_then_pool, pool_only, global_pool):
+        assert numpy_forward(model) is None
+
+
 def _layers_model(input_shape, layers, dtype="float32"):
     keras = get_keras()
     model = keras.Sequential([keras.Input(input_shape, dtype=dtype), *layers])
