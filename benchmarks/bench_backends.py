@@ -234,18 +234,14 @@ def measure_dense_predict(size, X, y, est, model):
     )
 
 
-def versus_reference(size, est, one, reference):
-    """skdeep's one-row ``predict_proba`` against ``reference(one)``, timed in
-    alternation (:func:`paired_medians`)."""
-    return paired_medians(
-        {"skdeep": lambda: est.predict_proba(one), "keras": lambda: reference(one)},
-        calls={"skdeep": size["fast_calls"], "keras": size["keras_calls"]},
-        warmup={"skdeep": 10, "keras": 1},
-    )
-
-
-def versus_model_predict(size, est, one):
-    """skdeep's one-row ``predict_proba`` against ``est.model_.predict``."""
+def versus_model_predict(size, est, one, fallback=None):
+    """skdeep's one-row ``predict_proba`` against ``est.model_.predict``,
+    timed in alternation (:func:`paired_medians`). Where ``model_.predict``
+    raises, ``fallback`` (a name and a function making another Keras path)
+    is the reference; without one that runs, skdeep is timed alone and
+    ``"keras"`` is None."""
+    out = {}
+    path = "model_.predict"
 
     def reference(x):
         return est.model_.predict(x, verbose=0)
@@ -253,19 +249,31 @@ def versus_model_predict(size, est, one):
     try:
         reference(one)
     except Exception as exc:
-        out = {
-            "skdeep": median_seconds(
-                lambda: est.predict_proba(one), size["fast_calls"], 5
-            ),
-            "keras": None,
-            "keras_error": error_text(exc),
-            "keras_error_message": str(exc)[:300],
-        }
+        out.update(keras_error=error_text(exc), keras_error_message=str(exc)[:300])
+        reference = None
+        if fallback is not None:
+            path, make = fallback
+            try:
+                reference = make()
+                reference(one)
+            except Exception as exc:
+                reference = None
+                out["keras_path_error"] = f"{type(exc).__name__}: {exc}"[:200]
+    if reference is None:
+        out["keras"] = None
+        out["skdeep"] = median_seconds(
+            lambda: est.predict_proba(one), size["fast_calls"], 5
+        )
         return out
-    return {
-        **versus_reference(size, est, one, reference),
-        "keras_path": "model_.predict",
-    }
+    out.update(
+        paired_medians(
+            {"skdeep": lambda: est.predict_proba(one), "keras": lambda: reference(one)},
+            calls={"skdeep": size["fast_calls"], "keras": size["keras_calls"]},
+            warmup={"skdeep": 10, "keras": 1},
+        ),
+        keras_path=path,
+    )
+    return out
 
 
 def measure_cnn_predict(size):
@@ -299,15 +307,16 @@ def measure_text_predict(size):
 
     texts, labels = sentences(size["texts"])
     est = SequenceClassifier(epochs=1, random_state=0).fit(texts, labels)
-    out = versus_model_predict(size, est, texts[:1])
+    out = versus_model_predict(
+        size,
+        est,
+        texts[:1],
+        fallback=(
+            "vectorizer layer, then predict of the rest",
+            lambda: host_text_path(est),
+        ),
+    )
     out["cell"] = est.cell_
-    if out["keras"] is None:
-        try:
-            predict = host_text_path(est)
-            out.update(versus_reference(size, est, texts[:1], predict))
-            out["keras_path"] = "vectorizer layer, then predict of the rest"
-        except Exception as exc:
-            out["keras_path_error"] = f"{type(exc).__name__}: {exc}"[:200]
     return out
 
 
